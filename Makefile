@@ -1,0 +1,110 @@
+# memqos — plain Makefile. `make` builds build/memqos-hook and build/memqos-agent.
+# Targets: all check check-unit check-integration check-vm lint install clean demo bench
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Wconversion -Wsign-conversion -Wformat=2 -Wformat-security \
+           -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Werror
+CPPFLAGS += -D_GNU_SOURCE -DMEMQOS_VERSION=\"$(VERSION)\" -Ipolicy
+HARDEN  := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+LDHARD  := -pie -Wl,-z,relro,-z,now
+
+YAJL_LIBS    := $(shell pkg-config --libs yajl 2>/dev/null || echo -lyajl)
+JSONC_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
+JSONC_LIBS   := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+SECCOMP_LIBS := $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp)
+CMOCKA_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+ALL_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) $(JSONC_CFLAGS) -MMD -MP
+
+POLICY_SRC := $(wildcard policy/*.c)
+HOOK_SRC   := $(wildcard hook/*.c)
+AGENT_SRC  := $(wildcard agent/*.c)
+POLICY_OBJ := $(POLICY_SRC:%.c=$(BUILD)/obj/%.o)
+HOOK_OBJ   := $(HOOK_SRC:%.c=$(BUILD)/obj/%.o)
+AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILD)/obj/%.o)
+LIBPOLICY  := $(BUILD)/libmemqos-policy.a
+
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+INTEG_SRC  := $(wildcard tests/integration/test_*.c)
+INTEG_BIN  := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
+TESTLIB    := $(wildcard tests/lib/*.c)
+
+BINS := $(BUILD)/memqos-hook
+ifneq ($(AGENT_SRC),)
+BINS += $(BUILD)/memqos-agent
+endif
+
+.PHONY: all check check-unit check-integration lint format install uninstall clean
+
+all: $(BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBPOLICY): $(POLICY_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/memqos-hook: $(HOOK_OBJ) $(LIBPOLICY)
+	$(CC) $(ALL_CFLAGS) $(LDHARD) $(LDFLAGS) -o $@ $^ $(YAJL_LIBS) $(JSONC_LIBS) $(SECCOMP_LIBS)
+
+$(BUILD)/memqos-agent: $(AGENT_OBJ) $(LIBPOLICY)
+	$(CC) $(ALL_CFLAGS) $(LDHARD) $(LDFLAGS) -o $@ $^ $(JSONC_LIBS) $(SECCOMP_LIBS)
+
+# Unit tests link the policy library; tests/lib holds shared test helpers.
+$(BUILD)/tests/%: tests/unit/%.c $(LIBPOLICY) $(TESTLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/lib $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion \
+		-o $@ $< $(TESTLIB) $(LIBPOLICY) $(JSONC_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/%: tests/integration/%.c $(LIBPOLICY) $(TESTLIB) $(BINS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/lib $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion \
+		-o $@ $< $(TESTLIB) $(LIBPOLICY) $(JSONC_LIBS) $(CMOCKA_LIBS)
+
+# Each runner prints cmocka's own summary lines; a failing binary fails the target
+# only after every runner has run, so one failure does not hide the others.
+check-unit: $(UNIT_BIN)
+	@rc=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || rc=1; done; exit $$rc
+
+check-integration: $(INTEG_BIN) $(BINS)
+	@rc=0; for t in $(INTEG_BIN); do echo "== $$t"; \
+		MEMQOS_BUILD=$(abspath $(BUILD)) $$t || rc=1; done; exit $$rc
+
+check: check-unit check-integration
+
+-include tests/vm/vm.mk
+-include bench/bench.mk
+
+LINT_SRC := $(POLICY_SRC) $(HOOK_SRC) $(AGENT_SRC)
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --std=c11 -D_GNU_SOURCE -Ipolicy $(LINT_SRC)
+	clang-tidy --quiet $(LINT_SRC) -- $(CPPFLAGS) $(JSONC_CFLAGS)
+	clang-format --dry-run --Werror $(LINT_SRC) $(wildcard policy/*.h hook/*.h agent/*.h)
+
+format:
+	clang-format -i $(LINT_SRC) $(wildcard policy/*.h hook/*.h agent/*.h)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/memqos
+	cp -r deploy/. $(DESTDIR)$(PREFIX)/share/memqos/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/memqos-hook $(DESTDIR)$(PREFIX)/bin/memqos-agent
+	rm -rf $(DESTDIR)$(PREFIX)/share/memqos
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(POLICY_OBJ:.o=.d) $(HOOK_OBJ:.o=.d) $(AGENT_OBJ:.o=.d)
