@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/* The agent's decision function: a snapshot of the node in, a list of
+ * actions with reasons out. Pure: no I/O, no clock (time comes in the
+ * snapshot), no logging. The agent's memory of earlier steps lives in
+ * struct mq_agent_state, owned by the caller and updated here. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "kubepath.h"
+#include "types.h"
+
+/* One PSI line pair as in /proc/pressure/memory or memory.pressure. */
+struct mq_psi {
+        double some_avg10, some_avg60, some_avg300;
+        double full_avg10, full_avg60, full_avg300;
+        uint64_t some_total_us, full_total_us;
+};
+
+/* What woke the agent; recorded in every decision's evidence. */
+enum mq_trigger {
+        MQ_TRIGGER_TIMER = 0,    /* reconcile / ladder step timer */
+        MQ_TRIGGER_PSI_NODE,     /* trigger on /proc/pressure/memory */
+        MQ_TRIGGER_PSI_KUBEPODS, /* trigger on kubepods memory.pressure */
+        MQ_TRIGGER_EVENTS,       /* a memory.events file changed */
+        MQ_TRIGGER_WATERMARK,    /* MemAvailable fell below the watermark */
+        MQ_TRIGGER_RECORD,       /* a container record appeared/changed */
+        MQ_TRIGGER_ONCE,         /* `memqos-agent once` */
+        _MQ_TRIGGER_MAX,
+};
+const char *mq_trigger_name(enum mq_trigger t);
+
+struct mq_memory_events {
+        uint64_t low, high, max, oom, oom_kill, oom_group_kill;
+};
+
+/* One pod as seen in one scan. Values are from the pod-level cgroup. */
+struct mq_pod {
+        char uid[MQ_POD_UID_MAX];
+        char cgroup[512];        /* pod cgroup path relative to the cgroup root */
+        char name[64];           /* from a record, "" if none */
+        char ns[64];             /* from a record, "" if none */
+        enum mq_qos qos;
+        enum mq_priority priority; /* lowest priority among its records; normal if none */
+        bool has_record;
+        bool oom_group;          /* a record asked for oom-group (informational) */
+        uint64_t current, anon, file, inactive_file, shmem; /* bytes */
+        uint64_t min, low, high, max; /* the pod cgroup's own files, MQ_UNLIMITED = max */
+        uint64_t record_high;    /* sum of memory.high its records applied, MQ_UNLIMITED if none */
+        struct mq_memory_events events;
+        struct mq_psi psi;       /* the pod's memory.pressure */
+};
+
+struct mq_snapshot {
+        uint64_t now_ms;         /* CLOCK_MONOTONIC */
+        enum mq_trigger trigger;
+        struct mq_psi node_psi;
+        uint64_t mem_total, mem_available; /* bytes, /proc/meminfo */
+        size_t n_pods;
+        struct mq_pod *pods;
+};
+
+enum mq_step {
+        MQ_STEP_NONE = 0,
+        MQ_STEP_RECLAIM,  /* memory.reclaim written */
+        MQ_STEP_THROTTLE, /* memory.high lowered */
+        MQ_STEP_KILL,     /* cgroup.kill written */
+};
+
+/* Per-pod memory across decisions. */
+struct mq_pod_state {
+        char uid[MQ_POD_UID_MAX];
+        enum mq_step step;
+        uint64_t step_at_ms;
+        uint64_t original_high;  /* memory.high before the agent throttled it */
+        uint64_t throttled_high; /* what the agent set */
+        uint64_t stuck_since_ms; /* livelock guard: 0 when not stuck */
+        uint64_t last_events_high;
+        uint64_t last_full_total_us;
+        bool seen;               /* marked during a decision; unseen pods are dropped */
+};
+
+struct mq_agent_state {
+        bool in_episode;
+        uint64_t episode_start_ms;
+        uint64_t last_action_ms;
+        uint64_t last_kill_ms;
+        size_t n_pods, cap_pods;
+        struct mq_pod_state *pods;
+};
+
+enum mq_action_kind {
+        MQ_ACT_RECLAIM = 0, /* write value bytes to memory.reclaim */
+        MQ_ACT_SET_HIGH,    /* write value to memory.high (throttle) */
+        MQ_ACT_RELAX_HIGH,  /* write value to memory.high (raise back) */
+        MQ_ACT_UNSTICK,     /* livelock guard: raise memory.high */
+        MQ_ACT_KILL,        /* write 1 to cgroup.kill of the pod */
+        _MQ_ACT_MAX,
+};
+const char *mq_action_name(enum mq_action_kind k);
+
+struct mq_action {
+        enum mq_action_kind kind;
+        char pod_uid[MQ_POD_UID_MAX];
+        char cgroup[512]; /* pod cgroup path the write goes to */
+        uint64_t value;
+        char reason[256]; /* one sentence with the numbers that decided it */
+};
+
+struct mq_actions {
+        size_t n, cap;
+        struct mq_action *v;
+};
+void mq_actions_done(struct mq_actions *a);
+void mq_agent_state_done(struct mq_agent_state *s);
+
+/* Order pods for acting, lowest first: priority, then QoS class, then usage
+ * above protection (current - max(min, low)), then current. Writes indexes
+ * into ret_order (n_pods entries). Pods at or above the protected priority
+ * or QoS are still listed; callers check mq_pod_protected(). */
+void mq_rank_pods(const struct mq_snapshot *snap, size_t *ret_order);
+bool mq_pod_protected(const struct mq_config *cfg, const struct mq_pod *pod);
+
+/* The decision. Appends to *out; updates *state. Returns 0 or -ENOMEM. */
+int mq_decide(const struct mq_config *cfg, const struct mq_snapshot *snap,
+              struct mq_agent_state *state, struct mq_actions *out);
