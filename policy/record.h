@@ -16,6 +16,7 @@
  * is a plain string comparison. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
