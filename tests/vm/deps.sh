@@ -9,7 +9,7 @@ PKGS=(
   busybox-static    # the guest's shell and tools, one static binary
   runc crun         # the two OCI runtimes the hook is tested under
   cpio gzip         # initramfs assembly
-  kmod              # modprobe --show-depends for the disk modules
+  kmod xz-utils     # modprobe --show-depends; 6.12 modules are .ko.xz
   e2fsprogs         # mkfs.ext4 for the page-cache disk image
   gcc libc6-dev     # the static test allocator
   podman conmon     # the oci-hooks.d scenario

@@ -49,8 +49,11 @@ for tag in "$@"; do
     tmp=$(mktemp -d "$cache/dl.XXXXXX")
     # apt-get download writes to the current directory; _apt needs to write there.
     chmod 777 "$tmp"
-    (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1 ||
-      { apt-get update -q >/dev/null && apt-get download -q "$pkg" >/dev/null; })
+    # A stale package list names a version the mirror no longer has.
+    if ! (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1); then
+      apt-get update -q >/dev/null
+      (cd "$tmp" && apt-get download -q "$pkg" >/dev/null)
+    fi
     rm -rf "$dir.new"
     mkdir -p "$dir.new"
     dpkg -x "$tmp"/*.deb "$dir.new/x"
@@ -63,6 +66,8 @@ for tag in "$@"; do
       mv "$dir.new/x/usr/lib/modules" "$dir.new/lib/modules"
     rm -rf "$dir.new/x"
     echo "$pkg" >"$dir.new/package"
+    # modules.dep is made at install time; modprobe --show-depends needs it.
+    depmod -b "$dir.new" "$(ls "$dir.new/lib/modules")"
     rm -rf "$dir"
     mv "$dir.new" "$dir"
   fi

@@ -1,0 +1,115 @@
+#!/bin/bash
+# Assemble the VM's initramfs as uncompressed cpio (newc) archives: under
+# TCG, unpacking gzip costs more boot time than reading a bigger image.
+#
+#   build-initramfs.sh base OUT BUILD_DIR    busybox, runc, crun, podman,
+#                                            memqos binaries, memhog, guest
+#                                            scripts, the container rootfs
+#   build-initramfs.sh modules OUT KDIR      the disk modules of one kernel
+#
+# The harness concatenates base + modules: the kernel unpacks each archive
+# in turn into the same root.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cache="$here/cache"
+
+# add_bin ROOT SRC [DEST]: copy an executable and every shared library ldd
+# lists for it, at the same paths, so the guest's dynamic loader finds them.
+add_bin() {
+  local root=$1 src=$2 dest=${3:-$2}
+  install -D -m 0755 "$src" "$root$dest"
+  ldd "$src" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+    [ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+  done
+}
+
+pack() { # DIR OUT
+  (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) >"$2.tmp"
+  mv "$2.tmp" "$2"
+}
+
+build_base() {
+  local out=$1 build=$2
+  local root
+  root=$(mktemp -d "$cache/root.XXXXXX")
+  trap 'rm -rf "$root"' RETURN
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,run,tmp,mnt,vm,lib/modules}
+  install -m 0755 /bin/busybox "$root/bin/busybox"
+  install -m 0755 "$here/guest/init" "$root/init"
+  install -m 0644 "$here/guest/lib.sh" "$root/vm/lib.sh"
+  cp -r "$here/guest/scenarios" "$root/vm/"
+
+  add_bin "$root" "$(command -v runc)" /usr/bin/runc
+  add_bin "$root" "$(command -v crun)" /usr/bin/crun
+
+  # The built memqos binaries, or a hook that does nothing (VM_FAKE_HOOK=1),
+  # which shows that the hook scenarios fail when the hook has no effect.
+  local b
+  for b in "$build"/memqos-*; do
+    [ -x "$b" ] && add_bin "$root" "$b" "/usr/bin/$(basename "$b")"
+  done
+  if [ "${VM_FAKE_HOOK:-0}" = 1 ]; then
+    printf '#!/bin/sh\ncat >/dev/null\nexit 0\n' >"$root/usr/bin/memqos-hook"
+    chmod 0755 "$root/usr/bin/memqos-hook"
+  fi
+
+  # podman: its OCI hooks directory support is what CRI-O uses too.
+  if command -v podman >/dev/null && command -v conmon >/dev/null; then
+    add_bin "$root" "$(command -v podman)" /usr/bin/podman
+    add_bin "$root" "$(command -v conmon)" /usr/bin/conmon
+    cp -r "$here/guest/containers" "$root/etc/containers"
+  fi
+  if [ -d "$here/../../deploy/oci-hooks.d" ]; then
+    mkdir -p "$root/usr/share/memqos"
+    cp -r "$here/../../deploy/oci-hooks.d" "$root/usr/share/memqos/"
+  fi
+
+  # The container rootfs: busybox with its applet links, and memhog.
+  local r=$root/rootfs
+  mkdir -p "$r"/{bin,proc,dev,tmp,data,etc}
+  install -m 0755 /bin/busybox "$r/bin/busybox"
+  for a in $(/bin/busybox --list); do
+    [ "$a" = busybox ] || ln -s busybox "$r/bin/$a"
+  done
+  install -m 0755 "$cache/memhog" "$r/bin/memhog"
+  install -m 0755 "$cache/memhog" "$root/usr/bin/memhog"
+  echo 'root:x:0:0:root:/:/bin/sh' >"$r/etc/passwd"
+  echo 'root:x:0:' >"$r/etc/group"
+  echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
+  echo 'root:x:0:' >"$root/etc/group"
+
+  pack "$root" "$out"
+}
+
+# Modules for a virtio disk with ext4, in `modprobe --show-depends` order,
+# decompressed (busybox insmod may not read .ko.xz). Built-in ones (ext4 in
+# the cloud kernel) are simply absent from the list.
+build_modules() {
+  local out=$1 kdir=$2
+  local rel root m f
+  rel=$(ls "$kdir/lib/modules")
+  [ -f "$kdir/lib/modules/$rel/modules.dep" ] || depmod -b "$kdir" "$rel"
+  root=$(mktemp -d "$cache/mods.XXXXXX")
+  trap 'rm -rf "$root"' RETURN
+  mkdir -p "$root/lib/modules"
+  for m in virtio_pci virtio_blk ext4; do
+    modprobe -d "$kdir" -S "$rel" --show-depends "$m" | awk '$1 == "insmod" {print $2}'
+  done | awk '!seen[$0]++' | while read -r f; do
+    local name
+    name=$(basename "$f")
+    case $name in
+      *.xz) xz -dc "$f" >"$root/lib/modules/${name%.xz}"; name=${name%.xz} ;;
+      *.zst) zstd -qdc "$f" >"$root/lib/modules/${name%.zst}"; name=${name%.zst} ;;
+      *) cp "$f" "$root/lib/modules/$name" ;;
+    esac
+    echo "$name" >>"$root/lib/modules/modules.load"
+  done
+  pack "$root" "$out"
+}
+
+case ${1:-} in
+  base) build_base "$2" "$3" ;;
+  modules) build_modules "$2" "$3" ;;
+  *) echo "usage: $0 base OUT BUILD_DIR | modules OUT KERNEL_DIR" >&2; exit 2 ;;
+esac

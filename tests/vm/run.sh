@@ -1,0 +1,109 @@
+#!/bin/bash
+# The real-kernel suite: boot each kernel in qemu with the test initramfs,
+# run the named scenarios inside, and report.
+#
+#   VM_KERNELS="6.1 6.12"  VM_SCENARIOS="kernel-basics hook-runc ..."
+#   VM_BUILD=build  VM_TIMEOUT=<s per boot>  VM_MEM=<MiB>  VM_FAKE_HOOK=1
+#
+# Prints one line per check (ok / not ok / skip <kernel> <scenario>: ...),
+# the boot and scenario times, and last `vm: N passed, N failed, N skipped`.
+# Exits non-zero if a check failed or a VM did not boot or finish in time.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cache="$here/cache"
+top=$(cd "$here/../.." && pwd)
+
+ALL_SCENARIOS="kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group podman"
+kernels=${VM_KERNELS:-6.1 6.12}
+scenarios=${VM_SCENARIOS:-$ALL_SCENARIOS}
+build=${VM_BUILD:-$top/build}
+timeout_s=${VM_TIMEOUT:-300}
+mem=${VM_MEM:-1024}
+
+"$here/deps.sh"
+mkdir -p "$cache"
+
+# Host-side checks that need no VM (the oci-hooks.d rules).
+host_out=$(mktemp)
+trap 'rm -f "$host_out"' EXIT
+case " $scenarios " in
+  *" podman "* | *" hooks-json "*) "$here/check-hooks-json.sh" >"$host_out" || true ;;
+esac
+
+cc -O2 -Wall -Wextra -static -o "$cache/memhog" "$here/memhog.c"
+"$here/build-initramfs.sh" base "$cache/base.cpio" "$build"
+
+# A small ext4 disk with one file, for scenarios that need real page cache
+# (an initramfs has none that can be reclaimed).
+if [ ! -f "$cache/data.img" ]; then
+  d=$(mktemp -d "$cache/data.XXXXXX")
+  head -c $((48 * 1024 * 1024)) /dev/urandom >"$d/cache.bin"
+  mkfs.ext4 -q -F -d "$d" "$cache/data.img.tmp" 96M >/dev/null
+  mv "$cache/data.img.tmp" "$cache/data.img"
+  rm -rf "$d"
+fi
+
+# KVM hangs at boot on these machines; use it only when asked.
+accel=tcg
+[ "${VM_KVM:-0}" = 1 ] && [ -w /dev/kvm ] && accel=kvm
+
+# boot TAG: run one VM; its result lines go to $cache/results-TAG.txt, the
+# console (kernel messages, scenario output) to $cache/console-TAG.log.
+boot() {
+  local tag=$1 kdir initrd start
+  kdir=$(awk -v t="$tag" '$1 == t {print $2}' <<<"$kinfo")
+  "$here/build-initramfs.sh" modules "$cache/mods-$tag.cpio" "$kdir"
+  initrd=$cache/initrd-$tag.cpio
+  cat "$cache/base.cpio" "$cache/mods-$tag.cpio" >"$initrd"
+  start=$(date +%s%N)
+  # psi=1: Debian builds PSI in but disabled by default. Only kernel
+  # emergencies reach the console's output level would be noise otherwise.
+  timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
+    -accel "$accel" -m "$mem" -smp 1 -nodefaults -no-reboot \
+    -display none -monitor none \
+    -kernel "$kdir/vmlinuz" -initrd "$initrd" \
+    -append "console=ttyS0 panic=-1 psi=1 systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all memqos.kernel=$tag memqos.scenarios=${scenarios// /,}" \
+    -drive "file=$cache/data.img,if=virtio,format=raw,readonly=on" \
+    -serial "file:$cache/console-$tag.log" -serial stdio \
+    </dev/null 2>"$cache/qemu-$tag.err" | tr -d '\r' >"$cache/results-$tag.txt" || true
+  echo "# wall $tag $((($(date +%s%N) - start) / 1000000))ms" >>"$cache/results-$tag.txt"
+}
+
+read -r -a klist <<<"$kernels"
+kinfo=$("$here/kernels.sh" "${klist[@]}")
+
+# One VM per kernel, run side by side (each uses one core under TCG).
+pids=()
+for tag in $kernels; do
+  boot "$tag" &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+
+pass=0 fail=0 skipped=0
+report() { # print a line and count it
+  printf '%s\n' "$1"
+  case $1 in
+    "ok "*) pass=$((pass + 1)) ;;
+    "not ok "*) fail=$((fail + 1)) ;;
+    "skip "*) skipped=$((skipped + 1)) ;;
+  esac
+}
+while IFS= read -r line; do report "$line"; done <"$host_out"
+for tag in $kernels; do
+  res=$cache/results-$tag.txt
+  while IFS= read -r line; do
+    case $line in "ok "* | "not ok "* | "skip "* | "# "*) report "$line" ;; esac
+  done <"$res"
+  if ! grep -q '^vm-finished$' "$res"; then
+    if grep -q '^# boot ' "$res"; then
+      report "not ok $tag vm: did not finish within ${timeout_s}s (console: $cache/console-$tag.log)"
+    else
+      report "not ok $tag vm: did not boot (console: $cache/console-$tag.log)"
+    fi
+    tail -n 20 "$cache/console-$tag.log" | sed 's/^/#   /'
+  fi
+done
+echo "vm: $pass passed, $fail failed, $skipped skipped"
+[ "$fail" -eq 0 ]
