@@ -90,12 +90,9 @@ int parse_memory_stat_buf(const char *buf, struct mq_memory_stat *ret) {
 int parse_memory_events_buf(const char *buf, struct mq_memory_events *ret) {
         struct mq_memory_events e = {0};
         struct flat_key keys[] = {
-                {"low", &e.low, true},
-                {"high", &e.high, true},
-                {"max", &e.max, true},
-                {"oom", &e.oom, true},
-                {"oom_kill", &e.oom_kill, true},
-                {"oom_group_kill", &e.oom_group_kill, false},
+                {"low", &e.low, true},           {"high", &e.high, true},
+                {"max", &e.max, true},           {"oom", &e.oom, true},
+                {"oom_kill", &e.oom_kill, true}, {"oom_group_kill", &e.oom_group_kill, false},
         };
         int r = parse_flat_keyed(buf, keys, ELEMENTSOF(keys));
         if (r < 0)
