@@ -2,7 +2,17 @@
 /* The agent's decision function: a snapshot of the node in, a list of
  * actions with reasons out. Pure: no I/O, no clock (time comes in the
  * snapshot), no logging. The agent's memory of earlier steps lives in
- * struct mq_agent_state, owned by the caller and updated here. */
+ * struct mq_agent_state, owned by the caller and updated here.
+ *
+ * Additions after the first version (all additive, nothing renamed):
+ *   - struct mq_container and mq_pod.containers/n_containers (optional; lets
+ *     the livelock guard raise the memory.high of the container that is stuck,
+ *     since the hook sets memory.high on containers, not on the pod);
+ *   - MQ_ACT_NOTE: an action-less entry carrying only a reason (e.g. "under
+ *     pressure but every pod is protected"); the agent logs it, writes nothing;
+ *   - fields in mq_pod_state and mq_agent_state (zero-initialise the state);
+ *   - mq_next_deadline_ms(): when the agent should call mq_decide() again on
+ *     its step timer. */
 #pragma once
 
 #include <stdbool.h>
@@ -37,25 +47,35 @@ struct mq_memory_events {
         uint64_t low, high, max, oom, oom_kill, oom_group_kill;
 };
 
+/* Optional: one container cgroup beneath a pod. Only what the livelock guard
+ * needs to raise a stuck container's own memory.high. */
+struct mq_container {
+        char id[72];
+        char cgroup[512];            /* container cgroup path relative to the cgroup root */
+        uint64_t current, high, max; /* MQ_UNLIMITED = max */
+};
+
 /* One pod as seen in one scan. Values are from the pod-level cgroup. */
 struct mq_pod {
         char uid[MQ_POD_UID_MAX];
-        char cgroup[512];        /* pod cgroup path relative to the cgroup root */
-        char name[64];           /* from a record, "" if none */
-        char ns[64];             /* from a record, "" if none */
+        char cgroup[512]; /* pod cgroup path relative to the cgroup root */
+        char name[64];    /* from a record, "" if none */
+        char ns[64];      /* from a record, "" if none */
         enum mq_qos qos;
         enum mq_priority priority; /* lowest priority among its records; normal if none */
         bool has_record;
-        bool oom_group;          /* a record asked for oom-group (informational) */
+        bool oom_group; /* a record asked for oom-group (informational) */
         uint64_t current, anon, file, inactive_file, shmem; /* bytes */
         uint64_t min, low, high, max; /* the pod cgroup's own files, MQ_UNLIMITED = max */
-        uint64_t record_high;    /* sum of memory.high its records applied, MQ_UNLIMITED if none */
+        uint64_t record_high; /* sum of memory.high its records applied, MQ_UNLIMITED if none */
         struct mq_memory_events events;
-        struct mq_psi psi;       /* the pod's memory.pressure */
+        struct mq_psi psi;               /* the pod's memory.pressure */
+        size_t n_containers;             /* optional, 0 when the scan does not fill them */
+        struct mq_container *containers; /* owned by whoever built the snapshot */
 };
 
 struct mq_snapshot {
-        uint64_t now_ms;         /* CLOCK_MONOTONIC */
+        uint64_t now_ms; /* CLOCK_MONOTONIC */
         enum mq_trigger trigger;
         struct mq_psi node_psi;
         uint64_t mem_total, mem_available; /* bytes, /proc/meminfo */
@@ -80,7 +100,12 @@ struct mq_pod_state {
         uint64_t stuck_since_ms; /* livelock guard: 0 when not stuck */
         uint64_t last_events_high;
         uint64_t last_full_total_us;
-        bool seen;               /* marked during a decision; unseen pods are dropped */
+        bool seen; /* marked during a decision; unseen pods are dropped */
+        /* Added: */
+        bool throttled;              /* the agent owns memory.high until relaxed back */
+        uint64_t high_at_ms;         /* when the agent last wrote memory.high (throttle/relax) */
+        uint64_t relax_step;         /* bytes per relax step, fixed when relaxing starts */
+        uint64_t livelock_sample_ms; /* when last_events_high was sampled */
 };
 
 struct mq_agent_state {
@@ -89,7 +114,14 @@ struct mq_agent_state {
         uint64_t last_action_ms;
         uint64_t last_kill_ms;
         size_t n_pods, cap_pods;
-        struct mq_pod_state *pods;
+        struct mq_pod_state *pods; /* sorted by uid between decisions */
+        /* Added: */
+        bool have_last;                     /* a previous snapshot was seen */
+        uint64_t last_snapshot_ms;          /* its now_ms */
+        uint64_t last_node_some_total_us;   /* its node PSI some total */
+        uint64_t last_pressure_ms;          /* when pressure was last seen */
+        char last_kill_uid[MQ_POD_UID_MAX]; /* the most recent kill, to confirm it */
+        uint64_t last_kill_anon;            /* that pod's anon at the kill */
 };
 
 enum mq_action_kind {
@@ -98,6 +130,7 @@ enum mq_action_kind {
         MQ_ACT_RELAX_HIGH,  /* write value to memory.high (raise back) */
         MQ_ACT_UNSTICK,     /* livelock guard: raise memory.high */
         MQ_ACT_KILL,        /* write 1 to cgroup.kill of the pod */
+        MQ_ACT_NOTE,        /* nothing to write: reason explains why no action */
         _MQ_ACT_MAX,
 };
 const char *mq_action_name(enum mq_action_kind k);
@@ -105,7 +138,8 @@ const char *mq_action_name(enum mq_action_kind k);
 struct mq_action {
         enum mq_action_kind kind;
         char pod_uid[MQ_POD_UID_MAX];
-        char cgroup[512]; /* pod cgroup path the write goes to */
+        char cgroup[512]; /* cgroup path the write goes to: the pod's; for UNSTICK
+                           * possibly one of its containers'; "" for NOTE */
         uint64_t value;
         char reason[256]; /* one sentence with the numbers that decided it */
 };
@@ -124,6 +158,12 @@ void mq_agent_state_done(struct mq_agent_state *s);
 void mq_rank_pods(const struct mq_snapshot *snap, size_t *ret_order);
 bool mq_pod_protected(const struct mq_config *cfg, const struct mq_pod *pod);
 
-/* The decision. Appends to *out; updates *state. Returns 0 or -ENOMEM. */
+/* The decision. Appends to *out; updates *state. Returns 0 or -ENOMEM; on
+ * -ENOMEM neither *out nor *state is changed. */
 int mq_decide(const struct mq_config *cfg, const struct mq_snapshot *snap,
               struct mq_agent_state *state, struct mq_actions *out);
+
+/* The CLOCK_MONOTONIC time in ms at which mq_decide() wants to run again with
+ * MQ_TRIGGER_TIMER (next ladder step, relief check, relax step, livelock
+ * sample), or 0 when nothing is pending and events alone suffice. */
+uint64_t mq_next_deadline_ms(const struct mq_config *cfg, const struct mq_agent_state *state);
