@@ -129,7 +129,9 @@ int cgroup_read_u64(int dir_fd, const char *name, uint64_t *ret) {
 }
 
 int cgroup_write_file(int dir_fd, const char *name, const char *value) {
-        _cleanup_close_ int fd = open_regular(dir_fd, name, O_WRONLY);
+        /* O_TRUNC is a no-op on cgroupfs (kernfs) and keeps a fake tree
+         * byte-exact, the way `echo v > file` does. */
+        _cleanup_close_ int fd = open_regular(dir_fd, name, O_WRONLY | O_TRUNC);
         if (fd < 0)
                 return fd;
         size_t len = strlen(value);

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "util.h"
+
+struct hook_opts {
+        const char *cgroup_root;
+        const char *proc_root;
+        const char *state_dir;
+        bool fail_open;
+};
+
+/* Log to stderr (warnings and errors) and syslog. */
+void hook_log(int priority, const char *id, const char *fmt, ...) _printf_(3, 4);
+
+/* Everything between reading the state and exiting. Returns 0 for exit 0
+ * (applied, or nothing to do), negative errno for exit 1 (already logged). */
+int hook_run(const struct hook_opts *opts, FILE *in);
+
+/* Confine the process to the system calls the hook needs. */
+int hook_seccomp(void);

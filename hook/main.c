@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* memqos-hook: OCI createRuntime (or prestart) hook. See README, "The hook". */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <syslog.h>
+
+#include "hook.h"
+
+static void usage(FILE *f) {
+        fprintf(f,
+                "Usage: memqos-hook [OPTIONS] < state.json\n"
+                "OCI createRuntime/prestart hook: applies memqos.io pod annotations\n"
+                "(memory.high, memory.low, memory.min, memory.swap.max, memory.oom.group)\n"
+                "to the container's cgroup v2 and records them for memqos-agent.\n\n"
+                "  --cgroup-root DIR  cgroup v2 mount (default /sys/fs/cgroup, env MEMQOS_CGROUP_ROOT)\n"
+                "  --proc-root DIR    proc mount (default /proc, env MEMQOS_PROC_ROOT)\n"
+                "  --state-dir DIR    where records go (default /run/memqos, env MEMQOS_STATE_DIR)\n"
+                "  --fail-open        report invalid annotations as warnings, apply nothing, exit 0\n"
+                "  --help             show this help\n"
+                "  --version          show the version\n\n"
+                "Exit 0: applied, or nothing to do. Exit 1: one line on stderr naming the\n"
+                "container and the problem (also sent to syslog); nothing was changed.\n");
+}
+
+static const char *env_or(const char *name, const char *def) {
+        const char *v = getenv(name);
+        return v && *v ? v : def;
+}
+
+static int parse_args(int argc, char **argv, struct hook_opts *o) {
+        enum { OPT_CGROUP = 256, OPT_PROC, OPT_STATE, OPT_FAIL_OPEN, OPT_VERSION };
+        static const struct option longopts[] = {
+                {"cgroup-root", required_argument, NULL, OPT_CGROUP},
+                {"proc-root", required_argument, NULL, OPT_PROC},
+                {"state-dir", required_argument, NULL, OPT_STATE},
+                {"fail-open", no_argument, NULL, OPT_FAIL_OPEN},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, OPT_VERSION},
+                {NULL, 0, NULL, 0},
+        };
+        int c;
+
+        o->cgroup_root = env_or("MEMQOS_CGROUP_ROOT", "/sys/fs/cgroup");
+        o->proc_root = env_or("MEMQOS_PROC_ROOT", "/proc");
+        o->state_dir = env_or("MEMQOS_STATE_DIR", "/run/memqos");
+        while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+                switch (c) {
+                case OPT_CGROUP: o->cgroup_root = optarg; break;
+                case OPT_PROC: o->proc_root = optarg; break;
+                case OPT_STATE: o->state_dir = optarg; break;
+                case OPT_FAIL_OPEN: o->fail_open = true; break;
+                case 'h': usage(stdout); exit(EXIT_SUCCESS);
+                case OPT_VERSION: printf("memqos-hook %s\n", MEMQOS_VERSION); exit(EXIT_SUCCESS);
+                default:
+                        fprintf(stderr, "memqos-hook: try --help\n");
+                        return -EINVAL;
+                }
+        }
+        if (optind < argc) {
+                /* Runtimes pass only argv[0] unless configured otherwise;
+                 * a stray argument is a registration mistake worth naming. */
+                fprintf(stderr, "memqos-hook: unexpected argument \"%s\"; try --help\n",
+                        argv[optind]);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+void hook_log(int priority, const char *id, const char *fmt, ...) {
+        char msg[MQ_ERROR_MAX + 256];
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        /* stderr is what runc/crun fold into the error the kubelet reports,
+         * so the user sees it in `kubectl describe pod`. */
+        if (priority <= LOG_WARNING)
+                fprintf(stderr, "memqos-hook: %s: %s%s\n", id ? id : "(unknown)",
+                        priority == LOG_WARNING ? "warning: " : "", msg);
+        syslog(priority, "%s: %s", id ? id : "(unknown)", msg);
+}
+
+int main(int argc, char **argv) {
+        struct hook_opts opts = {0};
+
+        if (parse_args(argc, argv, &opts) < 0)
+                return EXIT_FAILURE;
+        openlog("memqos-hook", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+        /* LOG_NDELAY connects to syslog now, before the filter is loaded. */
+        int s = hook_seccomp();
+        if (s < 0)
+                syslog(LOG_WARNING, "cannot load the seccomp filter: %s; running unconfined",
+                       strerror(-s));
+        int r = hook_run(&opts, stdin);
+        closelog();
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

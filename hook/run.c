@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/* The hook's one pass: state -> spec -> cgroup -> plan -> write -> record. */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "annot.h"
+#include "apply.h"
+#include "cgfs.h"
+#include "hook.h"
+#include "kubepath.h"
+#include "plan.h"
+#include "procfs.h"
+#include "record.h"
+#include "state.h"
+
+static bool is_sandbox(const struct oci_state *st) {
+        const char *t = oci_state_annotation(st, ANNOT_CONTAINERD_TYPE);
+        if (t && streq(t, "sandbox"))
+                return true;
+        t = oci_state_annotation(st, ANNOT_CRIO_TYPE);
+        return t && streq(t, "sandbox");
+}
+
+static const char *first_annotation(const struct oci_state *st, const char *a, const char *b) {
+        const char *v = oci_state_annotation(st, a);
+        return v ? v : oci_state_annotation(st, b);
+}
+
+static bool has_memqos_annotation(const struct oci_state *st) {
+        for (size_t i = 0; i < st->n_annotations; i++) {
+                enum mq_knob k;
+                const char *c;
+                const char *key = st->annotations[i].key;
+                if (startswith(key, MQ_ANNOTATION_PREFIX) ||
+                    annotation_key_parse(key, &k, &c, NULL) != MQ_KEY_FOREIGN)
+                        return true;
+        }
+        return false;
+}
+
+static int open_dir(const char *path, int *ret_fd) {
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        *ret_fd = fd;
+        return 0;
+}
+
+/* The container's cgroup: from /proc/<pid>/cgroup, never from the id. */
+static int resolve_cgroup(const struct hook_opts *o, const struct oci_state *st, char **ret_path,
+                          int *ret_fd) {
+        _cleanup_close_ int proc_fd = -1, root_fd = -1;
+        _cleanup_free_ char *proc_path = NULL, *path = NULL;
+        struct mq_error err = {{0}};
+        int r;
+
+        if ((r = open_dir(o->proc_root, &proc_fd)) < 0) {
+                hook_log(LOG_ERR, st->id, "cannot open proc root %s: %s", o->proc_root,
+                         strerror(-r));
+                return r;
+        }
+        r = proc_read_cgroup(proc_fd, (pid_t)st->pid, &proc_path, &err);
+        if (r == -ENODATA) {
+                hook_log(LOG_WARNING, st->id, "%s: not a cgroup v2 host, nothing applied", err.msg);
+                return 0;
+        }
+        if (r < 0) {
+                hook_log(LOG_ERR, st->id, "%s", err.msg);
+                return r;
+        }
+        if ((r = container_cgroup_path(proc_path, &path)) < 0 ||
+            (r = cgroup_path_validate(path, &err)) < 0) {
+                hook_log(LOG_ERR, st->id, "%s", err.msg[0] ? err.msg : strerror(-r));
+                return r;
+        }
+        if ((r = open_dir(o->cgroup_root, &root_fd)) < 0) {
+                hook_log(LOG_ERR, st->id, "cannot open cgroup root %s: %s", o->cgroup_root,
+                         strerror(-r));
+                return r;
+        }
+        if ((r = cgroup_open_beneath(root_fd, path, ret_fd, &err)) < 0) {
+                hook_log(LOG_ERR, st->id, "%s", err.msg);
+                return r;
+        }
+        *ret_path = TAKE_PTR(path);
+        return 1;
+}
+
+static void fill_record(struct mq_record *rec, const struct oci_state *st, const char *cgpath,
+                        const char *container, const struct mq_spec *spec,
+                        const struct mq_plan *plan, const struct apply_result *res) {
+        char uid[MQ_POD_UID_MAX];
+        const char *pod_uid = first_annotation(st, ANNOT_CONTAINERD_POD_UID, ANNOT_CRIO_POD_UID);
+        const char *pod = first_annotation(st, ANNOT_CONTAINERD_POD, ANNOT_CRIO_POD);
+        const char *ns = first_annotation(st, ANNOT_CONTAINERD_NS, ANNOT_CRIO_NS);
+
+        if (!pod_uid && kube_pod_from_path(cgpath, uid, NULL) == 0)
+                pod_uid = uid;
+        *rec = (struct mq_record){
+                .id = strdup(st->id),
+                .pid = st->pid,
+                .cgroup = strdup(cgpath),
+                .pod_uid = strdup(pod_uid ? pod_uid : ""),
+                .pod_name = strdup(pod ? pod : ""),
+                .pod_namespace = strdup(ns ? ns : ""),
+                .container = strdup(container ? container : ""),
+                .qos = kube_qos_from_path(cgpath),
+                .priority = plan->priority,
+                .time = (int64_t)time(NULL),
+        };
+        for (unsigned k = 0; k < _MQ_KNOB_MAX; k++) {
+                if (spec->key[k])
+                        (void)record_add_annotation(rec, spec->key[k], spec->raw[k]);
+                if (res->written[k])
+                        (void)record_add_applied(rec, mq_knob_file(k), plan->text[k]);
+        }
+}
+
+static int write_record(const struct hook_opts *o, const struct mq_record *rec) {
+        struct mq_error err = {{0}};
+        _cleanup_close_ int fd = -1;
+
+        if (!rec->id || !rec->cgroup || !rec->pod_uid || !rec->pod_name || !rec->pod_namespace ||
+            !rec->container)
+                return -ENOMEM;
+        /* Created on first use, as runtimes create their own state dirs. */
+        if (mkdir(o->state_dir, 0755) < 0 && errno != EEXIST) {
+                int e = errno;
+                hook_log(LOG_WARNING, rec->id, "cannot create state dir %s: %s", o->state_dir,
+                         strerror(e));
+                return -e;
+        }
+        int r = open_dir(o->state_dir, &fd);
+        if (r < 0) {
+                hook_log(LOG_WARNING, rec->id, "cannot open state dir %s: %s", o->state_dir,
+                         strerror(-r));
+                return r;
+        }
+        r = record_write(fd, rec, &err);
+        if (r < 0)
+                hook_log(LOG_WARNING, rec->id, "%s", err.msg);
+        return r;
+}
+
+/* An invalid annotation set: exit 1, or with --fail-open a warning. */
+static int reject(const struct hook_opts *o, const char *id, const char *msg) {
+        if (o->fail_open) {
+                hook_log(LOG_WARNING, id, "%s (--fail-open: nothing applied)", msg);
+                return 0;
+        }
+        hook_log(LOG_ERR, id, "%s", msg);
+        return -EINVAL;
+}
+
+static void log_applied(const char *id, const char *cgpath, const struct mq_plan *plan,
+                        const struct apply_result *res) {
+        char line[512] = "";
+        size_t used = 0;
+        for (unsigned k = 0; k < _MQ_KNOB_MAX; k++) {
+                if (res->missing[k])
+                        hook_log(LOG_WARNING, id, "the kernel has no %s in %s; %s not applied",
+                                 mq_knob_file(k), cgpath, mq_knob_name(k));
+                if (!res->written[k] || used >= sizeof(line))
+                        continue;
+                int n = snprintf(line + used, sizeof(line) - used, " %s=%s", mq_knob_file(k),
+                                 plan->text[k]);
+                used += n > 0 ? (size_t)n : 0;
+        }
+        syslog(LOG_INFO, "%s: %s:%s", id, cgpath, line[0] ? line : " nothing written");
+}
+
+static int apply_to_cgroup(const struct hook_opts *o, const struct oci_state *st,
+                           const char *container, const struct mq_spec *spec) {
+        _cleanup_free_ char *cgpath = NULL;
+        _cleanup_close_ int cg_fd = -1;
+        struct mq_error err = {{0}};
+        struct mq_plan plan;
+        struct apply_result res;
+        uint64_t memory_max;
+
+        int r = resolve_cgroup(o, st, &cgpath, &cg_fd);
+        if (r <= 0)
+                return r;
+        r = cgroup_read_u64(cg_fd, "memory.max", &memory_max);
+        if (r == -ENOENT) {
+                hook_log(LOG_WARNING, st->id,
+                         "cgroup %s has no memory.max: the memory controller is not enabled "
+                         "there (cgroup v1 or hybrid host?); nothing applied",
+                         cgpath);
+                return 0;
+        }
+        if (r < 0) {
+                hook_log(LOG_ERR, st->id, "cannot read memory.max of %s: %s", cgpath,
+                         strerror(-r));
+                return r;
+        }
+        long page = sysconf(_SC_PAGESIZE);
+        if ((r = plan_resolve(spec, memory_max, page > 0 ? (uint64_t)page : 4096, &plan, &err)) < 0)
+                return reject(o, st->id, err.msg);
+        if ((r = apply_plan(cg_fd, &plan, &res, &err)) < 0) {
+                hook_log(LOG_ERR, st->id, "%s in %s; nothing changed", err.msg, cgpath);
+                return r;
+        }
+        log_applied(st->id, cgpath, &plan, &res);
+
+        struct mq_record rec;
+        fill_record(&rec, st, cgpath, container, spec, &plan, &res);
+        /* The values are in force either way; a missing record only means
+         * the agent knows this pod by its cgroup alone (default priority,
+         * no drift repair), which is not worth failing the container. */
+        (void)write_record(o, &rec);
+        record_done(&rec);
+        return 0;
+}
+
+static int run_state(const struct hook_opts *o, const struct oci_state *st) {
+        struct mq_error err = {{0}};
+        struct mq_spec spec;
+
+        if (!record_id_valid(st->id)) {
+                hook_log(LOG_ERR, NULL, "container id \"%.64s\" is not a valid id "
+                                        "(expected 1-%d of A-Z a-z 0-9 _ . + -)",
+                         st->id, MQ_ID_MAX);
+                return -EINVAL;
+        }
+        if (is_sandbox(st) || !has_memqos_annotation(st))
+                return 0;
+        const char *container = first_annotation(st, ANNOT_CONTAINERD_NAME, ANNOT_CRIO_NAME);
+        if (spec_build(st->annotations, st->n_annotations, container, &spec, &err) < 0)
+                return reject(o, st->id, err.msg);
+        if (spec_empty(&spec))
+                return 0;
+        if (!st->has_pid) {
+                hook_log(LOG_ERR, st->id, "the state has no \"pid\" (is the hook registered for "
+                                          "createRuntime or prestart?)");
+                return -EINVAL;
+        }
+        if (st->pid <= 0 || st->pid > INT32_MAX) {
+                hook_log(LOG_ERR, st->id, "the state's pid %lld is not a process id",
+                         (long long)st->pid);
+                return -EINVAL;
+        }
+        return apply_to_cgroup(o, st, container, &spec);
+}
+
+int hook_run(const struct hook_opts *o, FILE *in) {
+        struct mq_error err = {{0}};
+        struct oci_state st;
+
+        int r = oci_state_read(in, &st, &err);
+        if (r < 0) {
+                hook_log(LOG_ERR, NULL, "%s", err.msg[0] ? err.msg : strerror(-r));
+                return r;
+        }
+        r = run_state(o, &st);
+        oci_state_done(&st);
+        return r;
+}
