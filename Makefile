@@ -63,12 +63,12 @@ $(BUILD)/memqos-agent: $(AGENT_OBJ) $(LIBPOLICY)
 $(BUILD)/tests/%: tests/unit/%.c $(LIBPOLICY) $(TESTLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/lib $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion \
-		-o $@ $< $(TESTLIB) $(LIBPOLICY) $(JSONC_LIBS) $(CMOCKA_LIBS)
+		-o $@ $< $(TESTLIB) $(LIBPOLICY) $(YAJL_LIBS) $(JSONC_LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/tests/%: tests/integration/%.c $(LIBPOLICY) $(TESTLIB) $(BINS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/lib $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion \
-		-o $@ $< $(TESTLIB) $(LIBPOLICY) $(JSONC_LIBS) $(CMOCKA_LIBS)
+		-o $@ $< $(TESTLIB) $(LIBPOLICY) $(YAJL_LIBS) $(JSONC_LIBS) $(CMOCKA_LIBS)
 
 # Each runner prints cmocka's own summary lines; a failing binary fails the target
 # only after every runner has run, so one failure does not hide the others.
