@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 #include "apply.h"
 
+#include <stdio.h>
+
 #include "cgfs.h"
 
+/* Restore the values read before writing, with the newline the kernel
+ * printed: every one of these files strips whitespace on write
+ * (strstrip() in mm/memcontrol.c), and a test tree gets its bytes back. */
 static void roll_back(int cg_fd, const struct apply_result *res, char old[][64], size_t upto) {
         for (size_t i = upto; i-- > 0;) {
                 enum mq_knob k = mq_plan_write_order[i];
-                if (res->written[k])
-                        (void)cgroup_write_file(cg_fd, mq_knob_file(k), old[k]);
+                char line[72];
+                if (!res->written[k])
+                        continue;
+                (void)snprintf(line, sizeof(line), "%s\n", old[k]);
+                (void)cgroup_write_file(cg_fd, mq_knob_file(k), line);
         }
 }
 
