@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal to the decision core (decide.c, decide-ladder.c,
+ * decide-livelock.c): one decision's working context and shared helpers. */
+#pragma once
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decide.h"
+#include "util.h"
+
+#define MIB (UINT64_C(1) << 20)
+
+/* Never set memory.high below this, and do not bother acting on a pod smaller
+ * than this: a container runtime plus a shell needs a few MiB, and killing a
+ * pod this small frees nothing that matters. */
+#define MQ_POD_FLOOR_BYTES (16 * MIB)
+/* A memory.reclaim or memory.high change smaller than this is noise. */
+#define MQ_MIN_STEP_BYTES (1 * MIB)
+/* The livelock guard compares memory.events "high" no more often than this:
+ * the kernel counts one event per charge attempt over memory.high (about 50/s
+ * for a stuck task, BACKGROUND.md), so a second always shows a stuck pod's
+ * counter rising, while shorter gaps between snapshots may not. */
+#define MQ_LIVELOCK_SAMPLE_MS 1000
+/* After a kill, the next kill waits until the killed pod's anonymous memory is
+ * released (or the pod is gone), but no longer than this many cooldowns (or
+ * step intervals, if longer): a task stuck in D state may never exit, and the
+ * node must not wait for it forever. */
+#define MQ_KILL_CONFIRM_FACTOR 4
+
+/* Why the node is (or is not) under pressure in this snapshot. */
+struct mq_pressure {
+        bool psi_trigger; /* the kernel woke us: stall crossed a trigger threshold */
+        bool watermark;   /* MemAvailable below watermark_reclaim_pct, or its trigger */
+        bool critical;    /* MemAvailable below watermark_kill_pct */
+        bool growth;      /* node "some" stall grew past the threshold rate */
+        bool avg10;       /* first snapshot only: some avg10 above the threshold level */
+        bool measured;    /* stall_us/interval_ms below are meaningful */
+        uint64_t stall_us, interval_ms;
+        double avail_pct;
+};
+
+struct mq_ctx {
+        const struct mq_config *cfg;
+        const struct mq_snapshot *snap;
+        struct mq_agent_state *st; /* working copy, committed on success */
+        struct mq_pod_state *ps;   /* parallel to snap->pods */
+        size_t *order;             /* rank order of snap->pods */
+        struct mq_actions acts;    /* this decision's actions */
+        struct mq_pressure pr;
+        char evidence[160]; /* node evidence, for reasons */
+};
+
+bool mq_pressure_any(const struct mq_pressure *p);
+
+/* Append an action; reason is formatted. -ENOMEM. */
+int mq_ctx_emit(struct mq_ctx *c, enum mq_action_kind kind, const struct mq_pod *pod,
+                const char *cgroup, uint64_t value, const char *fmt, ...) _printf_(6, 7);
+
+/* "batch/besteffort pod ns/name" or "... pod <uid>", into buf. */
+void mq_pod_label(const struct mq_pod *pod, char *buf, size_t size);
+
+/* x * pct / 100 without overflow. */
+uint64_t mq_pct_of(uint64_t x, uint64_t pct);
+/* Bytes as MiB for reasons; "max" for MQ_UNLIMITED. */
+void mq_fmt_mib(uint64_t v, char buf[static 24]);
+
+/* Kill gate shared by the ladder and the livelock guard: may a pod be killed
+ * now? When not, *why says so (for a note). */
+bool mq_kill_allowed(const struct mq_ctx *c, char *why, size_t size);
+/* Emit a KILL for pod i and record it. */
+int mq_kill_pod(struct mq_ctx *c, size_t i, const char *cause);
+
+int mq_ladder_step(struct mq_ctx *c);
+int mq_relax(struct mq_ctx *c);
+int mq_livelock_guard(struct mq_ctx *c);

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+/* The decision: is the node under pressure, which episode are we in, and what
+ * does the ladder, the relax phase and the livelock guard ask for now.
+ *
+ * "Under pressure" in one snapshot is any of:
+ *   - the wakeup came from a PSI trigger (node or kubepods): the kernel saw
+ *     the configured stall within its window (psi.rst), fresher evidence than
+ *     any average, which lags ~2 s;
+ *   - MemAvailable below watermarks.reclaim_pct of MemTotal (or a watermark
+ *     wakeup): without swap, anonymous growth reaches the OOM killer with
+ *     little stall recorded, so PSI alone comes too late;
+ *   - the node's "some" stall total grew, since a baseline at least one
+ *     trigger window old, by at least the trigger threshold per window: the
+ *     same test a trigger applies, made on totals so it also holds between
+ *     wakeups and drops the moment stall stops (avg10 would keep a relieved
+ *     node "under pressure" for seconds after a kill);
+ *   - only on the very first snapshot (no baseline yet, e.g. `once`): some
+ *     avg10 at or above the trigger's level (threshold / window).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "decide-int.h"
+
+static const char *const trigger_names[] = {
+        [MQ_TRIGGER_TIMER] = "timer",
+        [MQ_TRIGGER_PSI_NODE] = "psi-node",
+        [MQ_TRIGGER_PSI_KUBEPODS] = "psi-kubepods",
+        [MQ_TRIGGER_EVENTS] = "events",
+        [MQ_TRIGGER_WATERMARK] = "watermark",
+        [MQ_TRIGGER_RECORD] = "record",
+        [MQ_TRIGGER_ONCE] = "once",
+};
+
+static const char *const action_names[] = {
+        [MQ_ACT_RECLAIM] = "reclaim",
+        [MQ_ACT_SET_HIGH] = "set-high",
+        [MQ_ACT_RELAX_HIGH] = "relax-high",
+        [MQ_ACT_UNSTICK] = "unstick",
+        [MQ_ACT_KILL] = "kill",
+        [MQ_ACT_NOTE] = "note",
+};
+
+const char *mq_trigger_name(enum mq_trigger t) {
+        if ((unsigned)t >= ELEMENTSOF(trigger_names))
+                return "invalid";
+        return trigger_names[t];
+}
+
+const char *mq_action_name(enum mq_action_kind k) {
+        if ((unsigned)k >= ELEMENTSOF(action_names))
+                return "invalid";
+        return action_names[k];
+}
+
+void mq_actions_done(struct mq_actions *a) {
+        free(a->v);
+        *a = (struct mq_actions){0};
+}
+
+void mq_agent_state_done(struct mq_agent_state *s) {
+        free(s->pods);
+        *s = (struct mq_agent_state){0};
+}
+
+uint64_t mq_pct_of(uint64_t x, uint64_t pct) {
+        return x / 100 * pct + x % 100 * pct / 100;
+}
+
+void mq_fmt_mib(uint64_t v, char buf[static 24]) {
+        if (v == MQ_UNLIMITED)
+                (void)snprintf(buf, 24, "max");
+        else
+                (void)snprintf(buf, 24, "%" PRIu64 " MiB", v / MIB);
+}
+
+void mq_pod_label(const struct mq_pod *pod, char *buf, size_t size) {
+        const char *prio = mq_priority_name(pod->priority), *qos = mq_qos_name(pod->qos);
+        if (pod->name[0])
+                (void)snprintf(buf, size, "%s/%s pod %s/%s", prio, qos, pod->ns, pod->name);
+        else
+                (void)snprintf(buf, size, "%s/%s pod %s", prio, qos, pod->uid);
+}
+
+int mq_ctx_emit(struct mq_ctx *c, enum mq_action_kind kind, const struct mq_pod *pod,
+                const char *cgroup, uint64_t value, const char *fmt, ...) {
+        struct mq_actions *a = &c->acts;
+        if (a->n == a->cap) {
+                size_t cap = a->cap ? a->cap * 2 : 8;
+                struct mq_action *v = reallocarray(a->v, cap, sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                a->v = v;
+                a->cap = cap;
+        }
+        struct mq_action *x = &a->v[a->n++];
+        *x = (struct mq_action){.kind = kind, .value = value};
+        if (pod)
+                (void)snprintf(x->pod_uid, sizeof(x->pod_uid), "%s", pod->uid);
+        (void)snprintf(x->cgroup, sizeof(x->cgroup), "%s", cgroup ? cgroup : "");
+        va_list ap;
+        va_start(ap, fmt);
+        (void)vsnprintf(x->reason, sizeof(x->reason), fmt, ap);
+        va_end(ap);
+        return 0;
+}
+
+bool mq_pressure_any(const struct mq_pressure *p) {
+        return p->psi_trigger || p->watermark || p->growth || p->avg10;
+}
+
+/* Node stall growth against a baseline at least one window old. The baseline
+ * only moves once a window has passed, so frequent wakeups (a few ms apart)
+ * still measure over a full window instead of many tiny, always-quiet ones. */
+static void measure_growth(const struct mq_config *cfg, const struct mq_snapshot *snap,
+                           struct mq_agent_state *st, struct mq_pressure *pr) {
+        uint64_t window_ms = cfg->psi_node_window_us / 1000, total = snap->node_psi.some_total_us;
+        if (!st->have_last || snap->now_ms < st->last_snapshot_ms ||
+            total < st->last_node_some_total_us) {
+                /* First snapshot, or the clock or counter went backwards
+                 * (a restarted kernel counter cannot happen, but be safe). */
+                pr->avg10 = !st->have_last && window_ms > 0 &&
+                            snap->node_psi.some_avg10 * (double)cfg->psi_node_window_us >=
+                                    100.0 * (double)cfg->psi_node_some_us;
+                st->have_last = true;
+                st->last_snapshot_ms = snap->now_ms;
+                st->last_node_some_total_us = total;
+                return;
+        }
+        uint64_t dt = snap->now_ms - st->last_snapshot_ms;
+        uint64_t stall = total - st->last_node_some_total_us;
+        uint64_t span = dt > window_ms ? dt : window_ms;
+        pr->measured = dt > 0;
+        pr->stall_us = stall;
+        pr->interval_ms = dt;
+        /* psi.rst: a trigger fires when stall within the window reaches the
+         * threshold; over a longer span, scale the threshold with it. */
+        if (window_ms > 0)
+                pr->growth = (double)stall * (double)window_ms >=
+                             (double)cfg->psi_node_some_us * (double)span;
+        if (dt >= window_ms) {
+                st->last_snapshot_ms = snap->now_ms;
+                st->last_node_some_total_us = total;
+        }
+}
+
+static void assess(struct mq_ctx *c) {
+        const struct mq_snapshot *s = c->snap;
+        const struct mq_config *cfg = c->cfg;
+        struct mq_pressure *pr = &c->pr;
+
+        pr->psi_trigger =
+                s->trigger == MQ_TRIGGER_PSI_NODE || s->trigger == MQ_TRIGGER_PSI_KUBEPODS;
+        pr->avail_pct =
+                s->mem_total ? 100.0 * (double)s->mem_available / (double)s->mem_total : 100.0;
+        pr->watermark = s->trigger == MQ_TRIGGER_WATERMARK ||
+                        (s->mem_total && pr->avail_pct < cfg->watermark_reclaim_pct);
+        pr->critical = s->mem_total && pr->avail_pct < cfg->watermark_kill_pct;
+        measure_growth(cfg, s, c->st, pr);
+
+        char avail[24];
+        mq_fmt_mib(s->mem_available, avail);
+        int n = snprintf(c->evidence, sizeof(c->evidence),
+                         "MemAvailable %s (%.1f%%), node PSI some avg10 %.1f%%", avail,
+                         pr->avail_pct, s->node_psi.some_avg10);
+        if (n > 0 && (size_t)n < sizeof(c->evidence) && pr->measured)
+                n += snprintf(c->evidence + n, sizeof(c->evidence) - (size_t)n,
+                              ", stall +%" PRIu64 " ms in %" PRIu64 " ms", pr->stall_us / 1000,
+                              pr->interval_ms);
+        if (n > 0 && (size_t)n < sizeof(c->evidence) && pr->psi_trigger)
+                (void)snprintf(c->evidence + n, sizeof(c->evidence) - (size_t)n, ", trigger %s",
+                               mq_trigger_name(s->trigger));
+}
+
+static int cmp_state_uid(const void *a, const void *b) {
+        return strcmp(((const struct mq_pod_state *)a)->uid, ((const struct mq_pod_state *)b)->uid);
+}
+
+/* Carry each snapshot pod's state over (by UID) into a new array parallel to
+ * snap->pods. Pods that vanished are not carried: they are dropped. */
+static struct mq_pod_state *carry_states(const struct mq_snapshot *snap,
+                                         struct mq_agent_state *old) {
+        struct mq_pod_state *ps = calloc(snap->n_pods ? snap->n_pods : 1, sizeof(*ps));
+        if (!ps)
+                return NULL;
+        if (old->n_pods > 1)
+                qsort(old->pods, old->n_pods, sizeof(*old->pods), cmp_state_uid);
+        for (size_t i = 0; i < snap->n_pods; i++) {
+                struct mq_pod_state key = {0};
+                (void)snprintf(key.uid, sizeof(key.uid), "%s", snap->pods[i].uid);
+                const struct mq_pod_state *prev =
+                        old->n_pods
+                                ? bsearch(&key, old->pods, old->n_pods, sizeof(key), cmp_state_uid)
+                                : NULL;
+                ps[i] = prev ? *prev : key;
+                ps[i].seen = true;
+        }
+        return ps;
+}
+
+static const struct mq_pod *find_pod(const struct mq_snapshot *snap, const char *uid) {
+        for (size_t i = 0; i < snap->n_pods; i++)
+                if (streq(snap->pods[i].uid, uid))
+                        return &snap->pods[i];
+        return NULL;
+}
+
+bool mq_kill_allowed(const struct mq_ctx *c, char *why, size_t size) {
+        const struct mq_config *cfg = c->cfg;
+        const struct mq_agent_state *st = c->st;
+        uint64_t now = c->snap->now_ms;
+        if (!cfg->kill_enabled) {
+                (void)snprintf(why, size, "kills are disabled (ladder.kill)");
+                return false;
+        }
+        if (st->last_kill_ms == 0 && !st->last_kill_uid[0])
+                return true;
+        if (now < st->last_kill_ms + cfg->kill_cooldown_ms) {
+                (void)snprintf(why, size, "last kill %.1f s ago, cooldown %.1f s",
+                               (double)(now - st->last_kill_ms) / 1000.0,
+                               (double)cfg->kill_cooldown_ms / 1000.0);
+                return false;
+        }
+        /* No kill storms: the previous kill must have freed its memory first,
+         * or the next snapshot would blame the next pod for memory that is
+         * merely still being released. */
+        const struct mq_pod *prev = find_pod(c->snap, st->last_kill_uid);
+        uint64_t longest = cfg->kill_cooldown_ms > cfg->step_interval_ms ? cfg->kill_cooldown_ms
+                                                                         : cfg->step_interval_ms;
+        if (prev && prev->anon > st->last_kill_anon / 2 &&
+            now < st->last_kill_ms + MQ_KILL_CONFIRM_FACTOR * longest) {
+                char anon[24];
+                mq_fmt_mib(prev->anon, anon);
+                (void)snprintf(why, size, "pod %s killed %.1f s ago still holds %s anon", prev->uid,
+                               (double)(now - st->last_kill_ms) / 1000.0, anon);
+                return false;
+        }
+        return true;
+}
+
+int mq_kill_pod(struct mq_ctx *c, size_t i, const char *cause) {
+        const struct mq_pod *pod = &c->snap->pods[i];
+        char label[160], cur[24], anon[24];
+        mq_pod_label(pod, label, sizeof(label));
+        mq_fmt_mib(pod->current, cur);
+        mq_fmt_mib(pod->anon, anon);
+        int r = mq_ctx_emit(c, MQ_ACT_KILL, pod, pod->cgroup, 1, "kill %s (usage %s, anon %s): %s.",
+                            label, cur, anon, cause);
+        if (r < 0)
+                return r;
+        c->ps[i].step = MQ_STEP_KILL;
+        c->ps[i].step_at_ms = c->snap->now_ms;
+        c->st->last_kill_ms = c->snap->now_ms;
+        c->st->last_kill_anon = pod->anon;
+        (void)snprintf(c->st->last_kill_uid, sizeof(c->st->last_kill_uid), "%s", pod->uid);
+        return 0;
+}
+
+/* Episode bookkeeping; then the ladder while pressure lasts, or the relax
+ * phase once the episode is over. */
+static int run_episode(struct mq_ctx *c) {
+        struct mq_agent_state *st = c->st;
+        uint64_t now = c->snap->now_ms;
+        if (mq_pressure_any(&c->pr)) {
+                if (!st->in_episode) {
+                        st->in_episode = true;
+                        st->episode_start_ms = now;
+                }
+                st->last_pressure_ms = now;
+                return mq_ladder_step(c);
+        }
+        if (st->in_episode && now >= st->last_pressure_ms + c->cfg->relief_ms) {
+                /* Relief confirmed: the ladder starts from scratch next time;
+                 * throttles stay recorded until relaxed. */
+                st->in_episode = false;
+                for (size_t i = 0; i < c->snap->n_pods; i++)
+                        c->ps[i].step = MQ_STEP_NONE;
+        }
+        if (!st->in_episode)
+                return mq_relax(c);
+        return 0;
+}
+
+static int commit(struct mq_ctx *c, struct mq_agent_state *state, struct mq_actions *out) {
+        if (c->acts.n > 0) {
+                size_t need = out->n + c->acts.n;
+                if (need > out->cap) {
+                        struct mq_action *v = reallocarray(out->v, need, sizeof(*v));
+                        if (!v)
+                                return -ENOMEM;
+                        out->v = v;
+                        out->cap = need;
+                }
+                memcpy(out->v + out->n, c->acts.v, c->acts.n * sizeof(*c->acts.v));
+                out->n = need;
+        }
+        if (c->snap->n_pods > 1)
+                qsort(c->ps, c->snap->n_pods, sizeof(*c->ps), cmp_state_uid);
+        free(state->pods);
+        *state = *c->st;
+        state->pods = c->ps;
+        state->n_pods = state->cap_pods = c->snap->n_pods;
+        c->ps = NULL;
+        return 0;
+}
+
+int mq_decide(const struct mq_config *cfg, const struct mq_snapshot *snap,
+              struct mq_agent_state *state, struct mq_actions *out) {
+        struct mq_agent_state work = *state;
+        struct mq_ctx c = {.cfg = cfg, .snap = snap, .st = &work};
+        int r = -ENOMEM;
+
+        c.order = calloc(snap->n_pods ? snap->n_pods : 1, sizeof(*c.order));
+        c.ps = carry_states(snap, state);
+        if (!c.order || !c.ps)
+                goto out;
+        mq_rank_pods(snap, c.order);
+        assess(&c);
+
+        r = mq_livelock_guard(&c);
+        if (r >= 0)
+                r = run_episode(&c);
+        if (r >= 0)
+                r = commit(&c, state, out);
+out:
+        free(c.order);
+        free(c.ps);
+        free(c.acts.v);
+        return r;
+}
+
+static void earliest(uint64_t *d, uint64_t t) {
+        if (t && (*d == 0 || t < *d))
+                *d = t;
+}
+
+uint64_t mq_next_deadline_ms(const struct mq_config *cfg, const struct mq_agent_state *state) {
+        uint64_t d = 0;
+        if (state->in_episode) {
+                earliest(&d, state->last_action_ms + cfg->step_interval_ms);
+                earliest(&d, state->last_pressure_ms + cfg->relief_ms);
+        }
+        for (size_t i = 0; i < state->n_pods; i++) {
+                const struct mq_pod_state *p = &state->pods[i];
+                if (p->throttled && !state->in_episode)
+                        earliest(&d, p->high_at_ms + cfg->step_interval_ms);
+                if (p->stuck_since_ms && cfg->livelock_ms)
+                        earliest(&d, p->livelock_sample_ms + MQ_LIVELOCK_SAMPLE_MS);
+        }
+        return d;
+}
