@@ -38,9 +38,8 @@ int apply_plan(int cg_fd, const struct mq_plan *plan, struct apply_result *ret,
                         r = cgroup_write_file(cg_fd, file, plan->text[k]);
                 if (r < 0) {
                         roll_back(cg_fd, &res, old, i);
-                        return mq_error_set(err, -r, "cannot write %s=%s: %s", file,
-                                            plan->text[k],
-                                            r == -EBADFD ? "not a regular file"
+                        return mq_error_set(err, -r, "cannot write %s=%s: %s", file, plan->text[k],
+                                            r == -EBADFD  ? "not a regular file"
                                             : r == -ELOOP ? "it is a symlink"
                                                           : strerror(-r));
                 }

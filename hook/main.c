@@ -8,19 +8,21 @@
 #include "hook.h"
 
 static void usage(FILE *f) {
-        fprintf(f,
-                "Usage: memqos-hook [OPTIONS] < state.json\n"
-                "OCI createRuntime/prestart hook: applies memqos.io pod annotations\n"
-                "(memory.high, memory.low, memory.min, memory.swap.max, memory.oom.group)\n"
-                "to the container's cgroup v2 and records them for memqos-agent.\n\n"
-                "  --cgroup-root DIR  cgroup v2 mount (default /sys/fs/cgroup, env MEMQOS_CGROUP_ROOT)\n"
-                "  --proc-root DIR    proc mount (default /proc, env MEMQOS_PROC_ROOT)\n"
-                "  --state-dir DIR    where records go (default /run/memqos, env MEMQOS_STATE_DIR)\n"
-                "  --fail-open        report invalid annotations as warnings, apply nothing, exit 0\n"
-                "  --help             show this help\n"
-                "  --version          show the version\n\n"
-                "Exit 0: applied, or nothing to do. Exit 1: one line on stderr naming the\n"
-                "container and the problem (also sent to syslog); nothing was changed.\n");
+        fprintf(f, "Usage: memqos-hook [OPTIONS] < state.json\n"
+                   "OCI createRuntime/prestart hook: applies memqos.io pod annotations\n"
+                   "(memory.high, memory.low, memory.min, memory.swap.max, memory.oom.group)\n"
+                   "to the container's cgroup v2 and records them for memqos-agent.\n\n"
+                   "  --cgroup-root DIR  cgroup v2 mount (default /sys/fs/cgroup, env "
+                   "MEMQOS_CGROUP_ROOT)\n"
+                   "  --proc-root DIR    proc mount (default /proc, env MEMQOS_PROC_ROOT)\n"
+                   "  --state-dir DIR    where records go (default /run/memqos, env "
+                   "MEMQOS_STATE_DIR)\n"
+                   "  --fail-open        report invalid annotations as warnings, apply nothing, "
+                   "exit 0\n"
+                   "  --help             show this help\n"
+                   "  --version          show the version\n\n"
+                   "Exit 0: applied, or nothing to do. Exit 1: one line on stderr naming the\n"
+                   "container and the problem (also sent to syslog); nothing was changed.\n");
 }
 
 static const char *env_or(const char *name, const char *def) {
@@ -46,12 +48,24 @@ static int parse_args(int argc, char **argv, struct hook_opts *o) {
         o->state_dir = env_or("MEMQOS_STATE_DIR", "/run/memqos");
         while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
                 switch (c) {
-                case OPT_CGROUP: o->cgroup_root = optarg; break;
-                case OPT_PROC: o->proc_root = optarg; break;
-                case OPT_STATE: o->state_dir = optarg; break;
-                case OPT_FAIL_OPEN: o->fail_open = true; break;
-                case 'h': usage(stdout); exit(EXIT_SUCCESS);
-                case OPT_VERSION: printf("memqos-hook %s\n", MEMQOS_VERSION); exit(EXIT_SUCCESS);
+                case OPT_CGROUP:
+                        o->cgroup_root = optarg;
+                        break;
+                case OPT_PROC:
+                        o->proc_root = optarg;
+                        break;
+                case OPT_STATE:
+                        o->state_dir = optarg;
+                        break;
+                case OPT_FAIL_OPEN:
+                        o->fail_open = true;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        exit(EXIT_SUCCESS);
+                case OPT_VERSION:
+                        printf("memqos-hook %s\n", MEMQOS_VERSION);
+                        exit(EXIT_SUCCESS);
                 default:
                         fprintf(stderr, "memqos-hook: try --help\n");
                         return -EINVAL;

@@ -192,12 +192,11 @@ static int apply_to_cgroup(const struct hook_opts *o, const struct oci_state *st
                 return 0;
         }
         if (r < 0) {
-                hook_log(LOG_ERR, st->id, "cannot read memory.max of %s: %s", cgpath,
-                         strerror(-r));
+                hook_log(LOG_ERR, st->id, "cannot read memory.max of %s: %s", cgpath, strerror(-r));
                 return r;
         }
         long page = sysconf(_SC_PAGESIZE);
-        if ((r = plan_resolve(spec, memory_max, page > 0 ? (uint64_t)page : 4096, &plan, &err)) < 0)
+        if (plan_resolve(spec, memory_max, page > 0 ? (uint64_t)page : 4096, &plan, &err) < 0)
                 return reject(o, st->id, err.msg);
         if ((r = apply_plan(cg_fd, &plan, &res, &err)) < 0) {
                 hook_log(LOG_ERR, st->id, "%s in %s; nothing changed", err.msg, cgpath);
@@ -220,8 +219,9 @@ static int run_state(const struct hook_opts *o, const struct oci_state *st) {
         struct mq_spec spec;
 
         if (!record_id_valid(st->id)) {
-                hook_log(LOG_ERR, NULL, "container id \"%.64s\" is not a valid id "
-                                        "(expected 1-%d of A-Z a-z 0-9 _ . + -)",
+                hook_log(LOG_ERR, NULL,
+                         "container id \"%.64s\" is not a valid id "
+                         "(expected 1-%d of A-Z a-z 0-9 _ . + -)",
                          st->id, MQ_ID_MAX);
                 return -EINVAL;
         }
@@ -233,8 +233,9 @@ static int run_state(const struct hook_opts *o, const struct oci_state *st) {
         if (spec_empty(&spec))
                 return 0;
         if (!st->has_pid) {
-                hook_log(LOG_ERR, st->id, "the state has no \"pid\" (is the hook registered for "
-                                          "createRuntime or prestart?)");
+                hook_log(LOG_ERR, st->id,
+                         "the state has no \"pid\" (is the hook registered for "
+                         "createRuntime or prestart?)");
                 return -EINVAL;
         }
         if (st->pid <= 0 || st->pid > INT32_MAX) {

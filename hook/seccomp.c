@@ -9,13 +9,13 @@
 #include "hook.h"
 
 static const char *const allowed[] = {
-        "read",       "write",      "openat",       "open",        "close",     "fstat",
-        "newfstatat", "statx",      "lseek",        "mmap",        "munmap",    "mremap",
-        "brk",        "mkdir",      "mkdirat",      "renameat",    "renameat2", "rename",
-        "unlinkat",   "fsync",      "fcntl",        "getpid",      "gettid",    "exit",
-        "exit_group", "rt_sigreturn", "rt_sigprocmask", "clock_gettime", "gettimeofday",
-        "time",       "socket",     "connect",      "sendto",      "sendmsg",   "getrandom",
-        "uname",      "futex",      "madvise",      "readlink",    "getdents64", "ioctl",
+        "read",       "write",        "openat",         "open",          "close",        "fstat",
+        "newfstatat", "statx",        "lseek",          "mmap",          "munmap",       "mremap",
+        "brk",        "mkdir",        "mkdirat",        "renameat",      "renameat2",    "rename",
+        "unlinkat",   "fsync",        "fcntl",          "getpid",        "gettid",       "exit",
+        "exit_group", "rt_sigreturn", "rt_sigprocmask", "clock_gettime", "gettimeofday", "time",
+        "socket",     "connect",      "sendto",         "sendmsg",       "getrandom",    "uname",
+        "futex",      "madvise",      "readlink",       "getdents64",    "ioctl",
 };
 
 static void ctx_releasep(scmp_filter_ctx *ctx) {

@@ -6,9 +6,9 @@
 #include "annot.h"
 
 static const char *const kept_keys[] = {
-        ANNOT_CONTAINERD_NAME, ANNOT_CONTAINERD_TYPE, ANNOT_CONTAINERD_POD,
+        ANNOT_CONTAINERD_NAME, ANNOT_CONTAINERD_TYPE,    ANNOT_CONTAINERD_POD,
         ANNOT_CONTAINERD_NS,   ANNOT_CONTAINERD_POD_UID, ANNOT_CRIO_NAME,
-        ANNOT_CRIO_TYPE,       ANNOT_CRIO_POD,        ANNOT_CRIO_NS,
+        ANNOT_CRIO_TYPE,       ANNOT_CRIO_POD,           ANNOT_CRIO_NS,
         ANNOT_CRIO_POD_UID,
 };
 
@@ -17,11 +17,11 @@ enum field { F_NONE = 0, F_ID, F_STATUS, F_BUNDLE, F_PID, F_ANNOTATIONS };
 struct parser {
         struct oci_state *st;
         struct mq_error *err;
-        int depth;          /* map/array nesting: 1 inside the top object */
-        enum field field;   /* top-level key whose value comes next */
+        int depth;        /* map/array nesting: 1 inside the top object */
+        enum field field; /* top-level key whose value comes next */
         bool in_annotations;
-        char *annot_key;    /* kept annotation whose value comes next */
-        int failed;         /* our own error, as negative errno */
+        char *annot_key; /* kept annotation whose value comes next */
+        int failed;      /* our own error, as negative errno */
         bool saw_object;
 };
 
@@ -78,11 +78,13 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len) {
                 p->annot_key = NULL;
                 if (len > MQ_STATE_STRING_MAX || memchr(key, '\0', len))
                         return 1; /* not a key we could want */
-                _cleanup_free_ char *k = strndup((const char *)key, len);
+                char *k = strndup((const char *)key, len);
                 if (!k)
                         return fail(p, -ENOMEM);
                 if (key_kept(k))
-                        p->annot_key = TAKE_PTR(k);
+                        p->annot_key = k;
+                else
+                        free(k);
         }
         return 1;
 }
@@ -90,9 +92,9 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len) {
 static int keep_annotation(struct parser *p, const unsigned char *s, size_t len) {
         _cleanup_free_ char *key = TAKE_PTR(p->annot_key);
         if (p->st->n_annotations >= MQ_STATE_ANNOT_MAX)
-                return fail(p, mq_error_set(p->err, E2BIG,
-                                            "more than %d memqos-related annotations",
-                                            MQ_STATE_ANNOT_MAX));
+                return fail(p,
+                            mq_error_set(p->err, E2BIG, "more than %d memqos-related annotations",
+                                         MQ_STATE_ANNOT_MAX));
         char *value = dup_bounded(p, s, len, "an annotation value");
         if (!value)
                 return 0;
@@ -109,13 +111,21 @@ static int on_string(void *ctx, const unsigned char *s, size_t len) {
         if (p->depth != 1)
                 return 1;
         switch (p->field) {
-        case F_ID: slot = &p->st->id; break;
-        case F_STATUS: slot = &p->st->status; break;
-        case F_BUNDLE: slot = &p->st->bundle; break;
+        case F_ID:
+                slot = &p->st->id;
+                break;
+        case F_STATUS:
+                slot = &p->st->status;
+                break;
+        case F_BUNDLE:
+                slot = &p->st->bundle;
+                break;
         case F_PID:
-                return fail(p, mq_error_set(p->err, EINVAL, "\"pid\" is a string, expected an "
-                                                            "integer"));
-        default: return 1;
+                return fail(p, mq_error_set(p->err, EINVAL,
+                                            "\"pid\" is a string, expected an "
+                                            "integer"));
+        default:
+                return 1;
         }
         free(*slot);
         *slot = dup_bounded(p, s, len, "a state field");
@@ -305,7 +315,6 @@ int oci_state_read(FILE *in, struct oci_state *ret, struct mq_error *err) {
         return parse_stream(in, NULL, 0, ret, err);
 }
 
-int oci_state_parse_buf(const char *buf, size_t len, struct oci_state *ret,
-                        struct mq_error *err) {
+int oci_state_parse_buf(const char *buf, size_t len, struct oci_state *ret, struct mq_error *err) {
         return parse_stream(NULL, buf, len, ret, err);
 }

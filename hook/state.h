@@ -14,9 +14,9 @@
 #include "error.h"
 #include "record.h"
 
-#define MQ_STATE_MAX        (8 * 1024 * 1024) /* bytes of state accepted on stdin */
-#define MQ_STATE_ANNOT_MAX  64                /* annotations kept */
-#define MQ_STATE_STRING_MAX 4096              /* longest kept string */
+#define MQ_STATE_MAX        8388608 /* bytes of state accepted on stdin: 8 MiB */
+#define MQ_STATE_ANNOT_MAX  64      /* annotations kept */
+#define MQ_STATE_STRING_MAX 4096    /* longest kept string */
 
 struct oci_state {
         char *id;
@@ -44,8 +44,7 @@ struct oci_state {
 int oci_state_read(FILE *in, struct oci_state *ret, struct mq_error *err);
 
 /* Parse a state held in memory (for tests and the stream reader). */
-int oci_state_parse_buf(const char *buf, size_t len, struct oci_state *ret,
-                        struct mq_error *err);
+int oci_state_parse_buf(const char *buf, size_t len, struct oci_state *ret, struct mq_error *err);
 
 void oci_state_done(struct oci_state *st);
 

@@ -192,7 +192,7 @@ int spec_build(const struct mq_kv *annotations, size_t n, const char *container,
 
         for (size_t i = 0; i < n; i++) {
                 const char *key = annotations[i].key, *who = NULL;
-                enum mq_knob knob;
+                enum mq_knob knob = MQ_KNOB_MEMORY_HIGH;
                 struct mq_value v;
                 int scope = annotation_key_parse(key, &knob, &who, err);
                 if (scope < 0)
@@ -202,7 +202,7 @@ int spec_build(const struct mq_kv *annotations, size_t n, const char *container,
                 int r = annotation_value_parse(key, knob, annotations[i].value, &v, err);
                 if (r < 0)
                         return r;
-                bool mine = scope == MQ_KEY_CONTAINER && container && streq(who, container);
+                bool mine = scope == MQ_KEY_CONTAINER && container && who && streq(who, container);
                 /* per-container beats pod-wide whatever the order of keys */
                 if (!(scope == MQ_KEY_POD && !from_container[knob]) && !mine)
                         continue;

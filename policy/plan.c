@@ -7,8 +7,8 @@
 #include "cgfs.h"
 
 const enum mq_knob mq_plan_write_order[5] = {
-        MQ_KNOB_SWAP_MAX, MQ_KNOB_OOM_GROUP, MQ_KNOB_MEMORY_HIGH, MQ_KNOB_MEMORY_LOW,
-        MQ_KNOB_MEMORY_MIN,
+        MQ_KNOB_SWAP_MAX,   MQ_KNOB_OOM_GROUP,  MQ_KNOB_MEMORY_HIGH,
+        MQ_KNOB_MEMORY_LOW, MQ_KNOB_MEMORY_MIN,
 };
 
 static int resolve_bytes(const struct mq_spec *spec, enum mq_knob k, uint64_t memory_max,
@@ -46,8 +46,8 @@ static void describe(const struct mq_spec *spec, enum mq_knob k, uint64_t bytes,
 }
 
 /* The ordering rule among the set knobs and the container's memory.max. */
-static int check_order(const struct mq_spec *spec, const struct mq_plan *plan,
-                       uint64_t memory_max, struct mq_error *err) {
+static int check_order(const struct mq_spec *spec, const struct mq_plan *plan, uint64_t memory_max,
+                       struct mq_error *err) {
         static const enum mq_knob chain[] = {MQ_KNOB_MEMORY_MIN, MQ_KNOB_MEMORY_LOW,
                                              MQ_KNOB_MEMORY_HIGH};
         char a[160], b[160], mx[24];
@@ -112,12 +112,11 @@ int plan_resolve(const struct mq_spec *spec, uint64_t memory_max, uint64_t page_
                 cgroup_format_u64(plan.bytes[i], plan.text[i]);
         }
         if (plan.set[MQ_KNOB_MEMORY_HIGH] && plan.bytes[MQ_KNOB_MEMORY_HIGH] == 0)
-                return mq_error_set(err, EINVAL,
-                                    "annotation %s=\"%s\" resolves to 0 bytes, which would stall "
-                                    "every allocation; expected at least one page (%" PRIu64
-                                    " bytes)",
-                                    spec->key[MQ_KNOB_MEMORY_HIGH], spec->raw[MQ_KNOB_MEMORY_HIGH],
-                                    page_size);
+                return mq_error_set(
+                        err, EINVAL,
+                        "annotation %s=\"%s\" resolves to 0 bytes, which would stall "
+                        "every allocation; expected at least one page (%" PRIu64 " bytes)",
+                        spec->key[MQ_KNOB_MEMORY_HIGH], spec->raw[MQ_KNOB_MEMORY_HIGH], page_size);
         *ret = plan;
         return 0;
 }

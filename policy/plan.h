@@ -13,7 +13,7 @@
 
 struct mq_plan {
         bool set[_MQ_KNOB_MAX];
-        char text[_MQ_KNOB_MAX][24]; /* exactly what goes into the file */
+        char text[_MQ_KNOB_MAX][24];  /* exactly what goes into the file */
         uint64_t bytes[_MQ_KNOB_MAX]; /* byte knobs: resolved value, MQ_UNLIMITED for max */
         enum mq_priority priority;    /* MQ_PRIO_NORMAL unless annotated */
 };

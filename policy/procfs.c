@@ -41,8 +41,8 @@ int proc_read_cgroup(int proc_fd, pid_t pid, char **ret_path, struct mq_error *e
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
-                        return mq_error_set(err, errno, "cannot read /proc/%d/cgroup: %s",
-                                            (int)pid, strerror(errno));
+                        return mq_error_set(err, errno, "cannot read /proc/%d/cgroup: %s", (int)pid,
+                                            strerror(errno));
                 if (n == 0 || (len += (size_t)n) == sizeof(buf) - 1)
                         break;
         }
@@ -52,7 +52,7 @@ int proc_read_cgroup(int proc_fd, pid_t pid, char **ret_path, struct mq_error *e
                 return mq_error_set(err, EINVAL, "/proc/%d/cgroup has a malformed \"0::\" line",
                                     (int)pid);
         if (r == -ENODATA)
-                return mq_error_set(err, ENODATA,
-                                    "/proc/%d/cgroup has no cgroup v2 (\"0::\") line", (int)pid);
+                return mq_error_set(err, ENODATA, "/proc/%d/cgroup has no cgroup v2 (\"0::\") line",
+                                    (int)pid);
         return r;
 }

@@ -11,8 +11,8 @@
 typedef unsigned __int128 u128;
 
 struct number {
-        u128 mantissa;  /* the significant digits as an integer */
-        int scale10;    /* value = mantissa * 10^scale10 * 2^scale2 */
+        u128 mantissa; /* the significant digits as an integer */
+        int scale10;   /* value = mantissa * 10^scale10 * 2^scale2 */
         int scale2;
 };
 
@@ -151,14 +151,16 @@ int quantity_parse(const char *s, uint64_t *ret_bytes, struct mq_error *err) {
         if (!s || !*s)
                 return mq_error_set(err, EINVAL, "empty quantity: %s", expected);
         if (*p == '-')
-                return mq_error_set(err, EINVAL, "invalid quantity \"%s\": must not be negative", s);
+                return mq_error_set(err, EINVAL, "invalid quantity \"%s\": must not be negative",
+                                    s);
         if (*p == '+')
                 p++;
         r = parse_number(&p, &n);
         if (r == -ERANGE)
-                return mq_error_set(err, ERANGE,
-                                    "quantity \"%s\" is too large or has more than %d significant digits", s,
-                                    MAX_SIGNIFICANT_DIGITS);
+                return mq_error_set(
+                        err, ERANGE,
+                        "quantity \"%s\" is too large or has more than %d significant digits", s,
+                        MAX_SIGNIFICANT_DIGITS);
         if (r == 0)
                 r = parse_suffix(p, &n);
         if (r < 0)

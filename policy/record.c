@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <time.h>
 
-
 static void json_putp(struct json_object **o) {
         if (*o)
                 json_object_put(*o);
@@ -47,13 +46,15 @@ void record_done(struct mq_record *rec) {
 static int kv_add(struct mq_kv *v, size_t *n, const char *key, const char *value) {
         if (*n >= MQ_RECORD_MAX_KV)
                 return -E2BIG;
-        char *k = strdup(key), *val = strdup(value);
-        if (!k || !val) {
-                free(k);
-                free(val);
+        struct mq_kv *slot = &v[*n];
+        slot->key = strdup(key);
+        slot->value = strdup(value);
+        if (!slot->key || !slot->value) {
+                free(slot->key);
+                free(slot->value);
+                *slot = (struct mq_kv){NULL, NULL};
                 return -ENOMEM;
         }
-        v[*n] = (struct mq_kv){k, val};
         (*n)++;
         return 0;
 }
@@ -123,7 +124,8 @@ static struct json_object *record_to_object(const struct mq_record *rec) {
                 json_object_put(pod);
                 return NULL;
         }
-        if (add_string(pod, "uid", rec->pod_uid) < 0 || add_string(pod, "name", rec->pod_name) < 0 ||
+        if (add_string(pod, "uid", rec->pod_uid) < 0 ||
+            add_string(pod, "name", rec->pod_name) < 0 ||
             add_string(pod, "namespace", rec->pod_namespace) < 0) {
                 json_object_put(pod);
                 return NULL;
@@ -145,8 +147,8 @@ int record_to_json(const struct mq_record *rec, char **ret) {
         _cleanup_json_ struct json_object *o = record_to_object(rec);
         if (!o)
                 return -ENOMEM;
-        const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                                                     JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *text = json_object_to_json_string_ext(
+                o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
         char *copy = text ? strdup(text) : NULL;
         if (!copy)
                 return -ENOMEM;

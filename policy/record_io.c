@@ -45,8 +45,8 @@ int record_write(int state_fd, const struct mq_record *rec, struct mq_error *err
         (void)snprintf(final, sizeof(final), "%s.json", rec->id);
         (void)snprintf(tmp, sizeof(tmp), ".%s.json.%ld", rec->id, (long)getpid());
 
-        _cleanup_close_ int fd = openat(dir_fd, tmp,
-                                        O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        _cleanup_close_ int fd =
+                openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0)
                 return mq_error_set(err, errno, "cannot create record %s: %s", tmp,
                                     strerror(errno));
@@ -76,8 +76,7 @@ int record_load(int state_fd, const char *name, struct mq_record *ret, struct mq
                                     strerror(-dir_fd));
         _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
-                return mq_error_set(err, errno, "cannot open record %s: %s", name,
-                                    strerror(errno));
+                return mq_error_set(err, errno, "cannot open record %s: %s", name, strerror(errno));
         for (;;) {
                 ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
                 if (n < 0 && errno == EINTR)

@@ -47,8 +47,8 @@ static int get_map(struct json_object *o, const char *key, struct mq_record *rec
                 return mq_error_set(err, EINVAL, "record field \"%s\" is not an object", key);
         json_object_object_foreach(m, k, v) {
                 if (!json_object_is_type(v, json_type_string))
-                        return mq_error_set(err, EINVAL, "record \"%s\" entry \"%s\" is not a string",
-                                            key, k);
+                        return mq_error_set(err, EINVAL,
+                                            "record \"%s\" entry \"%s\" is not a string", key, k);
                 int r = add(rec, k, json_object_get_string(v));
                 if (r == -E2BIG)
                         return mq_error_set(err, E2BIG, "record \"%s\" has over %d entries", key,
@@ -61,14 +61,15 @@ static int get_map(struct json_object *o, const char *key, struct mq_record *rec
 
 static int get_enum(struct json_object *o, const char *key, int (*from)(const char *, void *),
                     void *ret, struct mq_error *err) {
-        _cleanup_free_ char *s = NULL;
+        char *s = NULL;
         int r = get_string(o, key, false, &s, err);
         if (r < 0 || !s)
                 return r;
         if (from(s, ret) < 0)
-                return mq_error_set(err, EINVAL, "record field \"%s\" has unknown value \"%s\"", key,
-                                    s);
-        return 0;
+                r = mq_error_set(err, EINVAL, "record field \"%s\" has unknown value \"%s\"", key,
+                                 s);
+        free(s);
+        return r;
 }
 
 static int qos_from(const char *s, void *ret) {

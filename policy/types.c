@@ -11,8 +11,8 @@ static const char *const qos_names[] = {
 };
 
 static const char *const priority_names[] = {
-        [MQ_PRIO_BATCH] = "batch",   [MQ_PRIO_LOW] = "low",           [MQ_PRIO_NORMAL] = "normal",
-        [MQ_PRIO_HIGH] = "high",     [MQ_PRIO_CRITICAL] = "critical",
+        [MQ_PRIO_BATCH] = "batch", [MQ_PRIO_LOW] = "low",           [MQ_PRIO_NORMAL] = "normal",
+        [MQ_PRIO_HIGH] = "high",   [MQ_PRIO_CRITICAL] = "critical",
 };
 
 const char *mq_qos_name(enum mq_qos qos) {

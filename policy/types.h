@@ -26,7 +26,7 @@ enum mq_priority {
         _MQ_PRIO_MAX,
 };
 
-const char *mq_qos_name(enum mq_qos qos);             /* "besteffort", ... */
+const char *mq_qos_name(enum mq_qos qos);              /* "besteffort", ... */
 int mq_qos_from_name(const char *s, enum mq_qos *ret); /* -EINVAL when unknown */
-const char *mq_priority_name(enum mq_priority p);     /* "batch", ... */
+const char *mq_priority_name(enum mq_priority p);      /* "batch", ... */
 int mq_priority_from_name(const char *s, enum mq_priority *ret);
