@@ -41,33 +41,41 @@ ifneq ($(AGENT_SRC),)
 BINS += $(BUILD)/memqos-agent
 endif
 
-.PHONY: all check check-unit check-integration lint format install uninstall clean
+.PHONY: all deps check check-all check-unit check-integration lint format install uninstall clean
 
 all: $(BINS)
 
+# V=1 shows the full command lines.
+Q := $(if $(V),,@)
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIBPOLICY): $(POLICY_OBJ)
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/memqos-hook: $(HOOK_OBJ) $(LIBPOLICY)
-	$(CC) $(ALL_CFLAGS) $(LDHARD) $(LDFLAGS) -o $@ $^ $(YAJL_LIBS) $(JSONC_LIBS) $(SECCOMP_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDHARD) $(LDFLAGS) -o $@ $^ $(YAJL_LIBS) $(JSONC_LIBS) $(SECCOMP_LIBS)
 
 $(BUILD)/memqos-agent: $(AGENT_OBJ) $(LIBPOLICY)
-	$(CC) $(ALL_CFLAGS) $(LDHARD) $(LDFLAGS) -o $@ $^ $(JSONC_LIBS) $(SECCOMP_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDHARD) $(LDFLAGS) -o $@ $^ $(JSONC_LIBS) $(SECCOMP_LIBS)
 
 # Unit tests link the policy library; tests/lib holds shared test helpers.
 $(BUILD)/tests/%: tests/unit/%.c $(LIBPOLICY) $(TESTLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/lib $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion \
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion \
 		-o $@ $< $(TESTLIB) $(LIBPOLICY) $(YAJL_LIBS) $(JSONC_LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/tests/%: tests/integration/%.c $(LIBPOLICY) $(TESTLIB) $(BINS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/lib $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion \
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion \
 		-o $@ $< $(TESTLIB) $(LIBPOLICY) $(YAJL_LIBS) $(JSONC_LIBS) $(CMOCKA_LIBS)
 
 # Each runner prints cmocka's own summary lines; a failing binary fails the target
@@ -79,20 +87,33 @@ check-integration: $(INTEG_BIN) $(BINS)
 	@rc=0; for t in $(INTEG_BIN); do echo "== $$t"; \
 		MEMQOS_BUILD=$(abspath $(BUILD)) $$t || rc=1; done; exit $$rc
 
-check: check-unit check-integration
+deps:
+	@tests/install-deps.sh
+
+# `make check` is the README's test command: it installs what it needs, then
+# runs every suite (unit, integration, VM) even when an earlier one fails, so
+# each runner's summary is printed; it fails if any suite failed.
+check: deps
+	@$(MAKE) --no-print-directory check-all
+
+CHECK_SUITES := check-unit check-integration $(if $(wildcard tests/vm/vm.mk),check-vm)
+check-all: all
+	@rc=0; for s in $(CHECK_SUITES); do \
+		$(MAKE) --no-print-directory $$s || { echo "== $$s FAILED"; rc=1; }; done; exit $$rc
 
 -include tests/vm/vm.mk
 -include bench/bench.mk
 
 LINT_SRC := $(POLICY_SRC) $(HOOK_SRC) $(AGENT_SRC)
-lint:
+LINT_HDR := $(wildcard policy/*.h hook/*.h agent/*.h)
+lint: deps
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --std=c11 -D_GNU_SOURCE -Ipolicy $(LINT_SRC)
-	clang-tidy --quiet $(LINT_SRC) -- $(CPPFLAGS) $(JSONC_CFLAGS)
-	clang-format --dry-run --Werror $(LINT_SRC) $(wildcard policy/*.h hook/*.h agent/*.h)
+	clang-tidy --quiet $(LINT_SRC) -- $(CPPFLAGS) $(JSONC_CFLAGS) 2>/dev/null
+	clang-format --dry-run --Werror $(LINT_SRC) $(LINT_HDR)
 
 format:
-	clang-format -i $(LINT_SRC) $(wildcard policy/*.h hook/*.h agent/*.h)
+	clang-format -i $(LINT_SRC) $(LINT_HDR)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

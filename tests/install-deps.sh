@@ -1,0 +1,24 @@
+#!/bin/bash
+# Install what building and testing memqos needs on Debian 12, once: the
+# packages already present are not asked for again. The VM suite installs
+# its own (tests/vm/deps.sh).
+set -euo pipefail
+
+packages=(gcc make pkg-config libc6-dev
+          libyajl-dev libjson-c-dev libseccomp-dev libcmocka-dev
+          cppcheck clang-tidy clang-format)
+
+missing=()
+for p in "${packages[@]}"; do
+        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+        echo "install-deps: missing packages: ${missing[*]}; run as root or install them" >&2
+        exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
