@@ -19,7 +19,8 @@ cache="$here/cache"
 add_bin() {
   local root=$1 src=$2 dest=${3:-$2}
   install -D -m 0755 "$src" "$root$dest"
-  ldd "$src" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+  # ldd fails for static binaries and scripts: nothing to copy then.
+  { ldd "$src" 2>/dev/null || true; } | { grep -o '/[^ ]*' || true; } | while read -r lib; do
     [ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
   done
 }
@@ -43,15 +44,15 @@ build_base() {
   add_bin "$root" "$(command -v runc)" /usr/bin/runc
   add_bin "$root" "$(command -v crun)" /usr/bin/crun
 
-  # The built memqos binaries, or a hook that does nothing (VM_FAKE_HOOK=1),
-  # which shows that the hook scenarios fail when the hook has no effect.
+  # The built memqos binaries. VM_HOOK=/bin/true puts a hook with no
+  # effect in their place, to show that the hook scenarios then fail.
   local b
   for b in "$build"/memqos-*; do
     [ -x "$b" ] && add_bin "$root" "$b" "/usr/bin/$(basename "$b")"
   done
-  if [ "${VM_FAKE_HOOK:-0}" = 1 ]; then
-    printf '#!/bin/sh\ncat >/dev/null\nexit 0\n' >"$root/usr/bin/memqos-hook"
-    chmod 0755 "$root/usr/bin/memqos-hook"
+  if [ -n "${VM_HOOK:-}" ]; then
+    rm -f "$root/usr/bin/memqos-hook"
+    add_bin "$root" "$VM_HOOK" /usr/bin/memqos-hook
   fi
 
   # podman: its OCI hooks directory support is what CRI-O uses too.

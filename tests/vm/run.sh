@@ -3,7 +3,7 @@
 # run the named scenarios inside, and report.
 #
 #   VM_KERNELS="6.1 6.12"  VM_SCENARIOS="kernel-basics hook-runc ..."
-#   VM_BUILD=build  VM_TIMEOUT=<s per boot>  VM_MEM=<MiB>  VM_FAKE_HOOK=1
+#   VM_BUILD=build  VM_TIMEOUT=<s per boot>  VM_MEM=<MiB>  VM_HOOK=<path>
 #
 # Prints one line per check (ok / not ok / skip <kernel> <scenario>: ...),
 # the boot and scenario times, and last `vm: N passed, N failed, N skipped`.

@@ -130,3 +130,37 @@ wait_until() {
   done
   return 1
 }
+
+# ev CGDIR KEY: one counter from memory.events.
+ev() { awk -v k="$2" '$1 == k {print $2}' "$1/memory.events"; }
+
+# start_bg RUNTIME ID BUNDLE LOG: `run` the container in the background;
+# sets BG_PID (the runtime's pid: its exit status is the container's) and
+# CG (the container's cgroup directory, found through its init pid).
+start_bg() {
+  "$1" run --no-pivot -b "$3" "$2" >"$4" 2>&1 &
+  BG_PID=$!
+  CG=""
+  n=100
+  while [ $n -gt 0 ]; do
+    cpid=$(rt_pid "$1" "$2")
+    if [ -n "$cpid" ] && [ "$cpid" != 0 ] && [ -r "/proc/$cpid/cgroup" ]; then
+      CG=/sys/fs/cgroup$(cg_of "$cpid")
+      return 0
+    fi
+    kill -0 "$BG_PID" 2>/dev/null || return 1
+    sleep 0.1
+    n=$((n - 1))
+  done
+  return 1
+}
+
+# wait_exit PID SECONDS: wait for a background job; sets RC (124: still running).
+wait_exit() {
+  n=$(($2 * 10))
+  while kill -0 "$1" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+  if kill -0 "$1" 2>/dev/null; then RC=124; else wait "$1"; RC=$?; fi
+}
+
+# A pod uid in the kubelet's form (the pod cgroup is pod<uid>).
+pod_uid() { printf '%08x-0000-4000-8000-%012x' "$(($(uptime_cs) + $$))" "$1"; }
