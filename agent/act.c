@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+#include "act.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "cgfs.h"
+#include "log.h"
+
+#define PROCS_MAX (1 << 20) /* cgroup.procs of one cgroup: plenty of pids */
+
+static const struct mq_pod *find_pod(const struct mq_snapshot *snap, const char *uid) {
+        for (size_t i = 0; i < snap->n_pods; i++)
+                if (streq(snap->pods[i].uid, uid))
+                        return &snap->pods[i];
+        return NULL;
+}
+
+static void closedirp(DIR **d) {
+        if (*d)
+                (void)closedir(*d);
+}
+
+/* SIGKILL every pid listed in cgroup.procs of dfd and of its descendants.
+ * Returns how many signals were sent. */
+static unsigned kill_procs(int dfd, int depth) {
+        unsigned sent = 0;
+        _cleanup_free_ char *buf = malloc(PROCS_MAX);
+        if (!buf)
+                return 0;
+        if (cgroup_read_file(dfd, "cgroup.procs", buf, PROCS_MAX) >= 0)
+                for (char *p = buf, *end; *p; p = end) {
+                        errno = 0;
+                        long pid = strtol(p, &end, 10);
+                        if (end == p || errno != 0)
+                                break;
+                        if (pid > 1 && kill((pid_t)pid, SIGKILL) == 0)
+                                sent++;
+                        while (*end == '\n')
+                                end++;
+                }
+        if (depth >= 8)
+                return sent;
+        int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+        if (dup < 0)
+                return sent;
+        _cleanup_(closedirp) DIR *d = fdopendir(dup);
+        if (!d) {
+                (void)close(dup);
+                return sent;
+        }
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+                        continue;
+                _cleanup_close_ int fd =
+                        openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd >= 0)
+                        sent += kill_procs(fd, depth + 1);
+        }
+        return sent;
+}
+
+/* cgroup.kill (5.14+) kills the subtree race-free against forks. Without
+ * it, freeze the pod (cgroup.freeze, 5.2+) so nothing forks while we walk
+ * cgroup.procs, SIGKILL every pid (fatal signals reach frozen tasks), and
+ * thaw. The pids are those of the agent's pid namespace: the DaemonSet
+ * needs hostPID for this fallback. */
+static int do_kill(struct agent *a, int fd, char *result, size_t size) {
+        int r = cgroup_write_file(fd, "cgroup.kill", "1");
+        if (r != -ENOENT)
+                return r;
+        if (!a->warned_no_kill) {
+                log_warn("cgroup.kill is missing (kernel < 5.14): falling back to SIGKILL of "
+                         "every process in the pod's cgroup.procs");
+                a->warned_no_kill = true;
+        }
+        bool frozen = cgroup_write_file(fd, "cgroup.freeze", "1") == 0;
+        unsigned sent = 0;
+        for (int pass = 0; pass < 3; pass++)
+                sent += kill_procs(fd, 0);
+        if (frozen)
+                (void)cgroup_write_file(fd, "cgroup.freeze", "0");
+        a->cnt.kill_fallbacks++;
+        (void)snprintf(result, size,
+                       "fallback: no cgroup.kill (kernel < 5.14), sent SIGKILL to %u processes",
+                       sent);
+        return 1;
+}
+
+static const char *file_of(enum mq_action_kind k) {
+        switch (k) {
+        case MQ_ACT_RECLAIM:
+                return "memory.reclaim";
+        case MQ_ACT_KILL:
+                return "cgroup.kill";
+        default:
+                return "memory.high";
+        }
+}
+
+/* Perform one action; writes a short result text. */
+static void execute_one(struct agent *a, const struct mq_action *act, char *result, size_t size) {
+        _cleanup_close_ int fd = -1;
+        struct mq_error err = {{0}};
+        int r = cgroup_open_beneath(a->cg_fd, act->cgroup, &fd, &err);
+        if (r == -ENOENT) {
+                (void)snprintf(result, size, "skipped: the pod cgroup is gone");
+                return;
+        }
+        if (r < 0) {
+                (void)snprintf(result, size, "error: %.150s", err.msg);
+                a->cnt.action_errors++;
+                return;
+        }
+        switch (act->kind) {
+        case MQ_ACT_RECLAIM:
+                /* cgroup-v2.rst: memory.reclaim returns -EAGAIN when it could
+                 * not reclaim the full amount; what it got is still freed. */
+                r = cgroup_write_u64(fd, "memory.reclaim", act->value);
+                if (r == -EAGAIN) {
+                        (void)snprintf(result, size, "partial: reclaimed less than asked");
+                        return;
+                }
+                if (r == -ENOENT) {
+                        if (!a->warned_no_reclaim)
+                                log_warn("memory.reclaim is missing (kernel < 5.19): proactive "
+                                         "reclaim is skipped; the ladder goes on to memory.high");
+                        a->warned_no_reclaim = true;
+                        (void)snprintf(result, size,
+                                       "unsupported: no memory.reclaim (kernel < 5.19)");
+                        return;
+                }
+                break;
+        case MQ_ACT_KILL:
+                r = do_kill(a, fd, result, size);
+                if (r >= 0)
+                        a->cnt.kills++;
+                if (r > 0)
+                        return;
+                break;
+        default:
+                r = cgroup_write_u64(fd, "memory.high", act->value);
+                break;
+        }
+        if (r < 0) {
+                (void)snprintf(result, size, "error: %s", strerror(-r));
+                a->cnt.action_errors++;
+        } else
+                (void)snprintf(result, size, "ok");
+}
+
+void act_execute_all(struct agent *a, const struct mq_snapshot *snap, const struct mq_actions *acts,
+                     char (*results)[160]) {
+        for (size_t i = 0; i < acts->n; i++) {
+                const struct mq_action *act = &acts->v[i];
+                char result[160], target[600], value[24];
+                (void)snprintf(target, sizeof(target), "%s/%s", act->cgroup, file_of(act->kind));
+                if (act->kind == MQ_ACT_KILL)
+                        (void)snprintf(value, sizeof(value), "1");
+                else
+                        cgroup_format_u64(act->value, value);
+                if ((unsigned)act->kind < _MQ_ACT_MAX)
+                        a->cnt.actions[act->kind]++;
+                if (agent_dry_run(a))
+                        (void)snprintf(result, sizeof(result), "dry-run");
+                else
+                        execute_one(a, act, result, sizeof(result));
+                log_action(a, snap, find_pod(snap, act->pod_uid), mq_action_name(act->kind), target,
+                           value, act->reason, result);
+                if (results)
+                        memcpy(results[i], result, sizeof(result));
+        }
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* The actuator: carries out mq_decide's actions beneath the cgroup root fd
+ * and logs one JSON line per action. */
+#pragma once
+
+#include "agent.h"
+
+/* Execute (or, in dry-run, only log) every action. Failures are logged and
+ * counted; they do not stop the remaining actions. If results is non-NULL
+ * it receives one result text per action. */
+void act_execute_all(struct agent *a, const struct mq_snapshot *snap, const struct mq_actions *acts,
+                     char (*results)[160]);
+
+/* Re-apply each record's "applied" values where the container cgroup's
+ * file no longer reads back the same text; count and log each one. */
+void act_reconcile(struct agent *a, const struct mq_snapshot *snap);
+
+/* Raise memory.min/memory.low of every cgroup in the kubepods tree to at
+ * least the sum of its children's. */
+void act_propagate(struct agent *a, const struct mq_snapshot *snap);

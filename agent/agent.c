@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+#include "agent.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "util.h"
+
+#define CONFIG_FILE_MAX (1 << 20)
+
+bool agent_dry_run(const struct agent *a) {
+        return a->opts.dry_run || a->cfg.dry_run;
+}
+
+uint64_t agent_now_ms(void) {
+        struct timespec ts;
+        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int agent_path_join(char *buf, size_t size, const char *dir, const char *name) {
+        int n = snprintf(buf, size, "%s/%s", dir, name);
+        if (n < 0 || (size_t)n >= size)
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+int agent_config_load(const char *path, struct mq_config *ret, struct mq_error *err) {
+        struct mq_config cfg;
+        mq_config_defaults(&cfg);
+        if (!path) {
+                *ret = cfg;
+                return 0;
+        }
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return mq_error_set(err, errno, "cannot open config %s: %s", path, strerror(errno));
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return mq_error_set(err, EINVAL, "config %s is not a regular file", path);
+        if (st.st_size > CONFIG_FILE_MAX)
+                return mq_error_set(err, EFBIG, "config %s is larger than %d bytes", path,
+                                    CONFIG_FILE_MAX);
+        _cleanup_free_ char *buf = malloc((size_t)st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        size_t len = 0;
+        while (len < (size_t)st.st_size) {
+                ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return mq_error_set(err, errno, "cannot read config %s: %s", path,
+                                            strerror(errno));
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        buf[len] = '\0';
+        struct mq_error perr = {{0}};
+        int r = mq_config_parse_buf(buf, &cfg, &perr);
+        if (r < 0)
+                return mq_error_set(err, -r, "config %s: %s", path,
+                                    perr.msg[0] ? perr.msg : strerror(-r));
+        *ret = cfg;
+        return 0;
+}

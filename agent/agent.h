@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* memqos-agent: state shared by the command front end, the scan, the
+ * actuator, the event loop and the control socket. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "decide.h"
+#include "record.h"
+
+#define AGENT_DEFAULT_CGROUP_ROOT "/sys/fs/cgroup"
+#define AGENT_DEFAULT_PROC_ROOT   "/proc"
+#define AGENT_DEFAULT_STATE_DIR   "/run/memqos"
+#define AGENT_SOCKET_NAME         "agent.sock"
+#define AGENT_RECENT_MAX          64
+
+struct agent_opts {
+        const char *config_path; /* NULL: built-in defaults only */
+        const char *cgroup_root;
+        const char *proc_root;
+        const char *state_dir;
+        bool dry_run;
+        bool act;  /* `once --act`: execute the actions it prints */
+        bool json; /* status/explain: JSON instead of a table */
+        bool no_seccomp;
+};
+
+struct agent_records {
+        size_t n, cap;
+        struct mq_record *v;
+};
+
+struct agent_counters {
+        uint64_t actions[_MQ_ACT_MAX];
+        uint64_t action_errors;
+        uint64_t kills, kill_fallbacks;
+        uint64_t reconciles, propagations;
+        uint64_t wakeups[_MQ_TRIGGER_MAX];
+        uint64_t wakeups_signal, wakeups_control;
+        uint64_t scans, decisions;
+        uint64_t reloads, reload_errors;
+        uint64_t psi_lost; /* POLLERR on a trigger: its cgroup went away */
+};
+
+/* A compact copy of an action for `status`/`explain`. */
+struct agent_recent {
+        char time[32];
+        char action[24];
+        char pod_uid[MQ_POD_UID_MAX];
+        char target[160];
+        char value[24];
+        char result[96];
+        char reason[256];
+};
+
+struct agent {
+        struct agent_opts opts;
+        struct mq_config cfg;
+        int cg_fd, proc_fd, state_fd;
+        struct mq_agent_state st;
+        struct agent_records recs;
+        struct mq_snapshot snap; /* the last scan, for status/explain */
+        struct agent_counters cnt;
+        struct agent_recent recent[AGENT_RECENT_MAX];
+        size_t n_recent; /* total appended; ring index = n_recent % MAX */
+        uint64_t start_ms;
+        bool warned_no_reclaim, warned_no_kill;
+        bool quiet; /* `once`: actions go into its JSON document, not log lines */
+        const char *psi_node_mode, *psi_kubepods_mode; /* "trigger", "timer" */
+};
+
+bool agent_dry_run(const struct agent *a);
+uint64_t agent_now_ms(void);
+/* Build "<dir>/<name>" into buf; -ENAMETOOLONG when it does not fit. */
+int agent_path_join(char *buf, size_t size, const char *dir, const char *name);
+/* Defaults, then the JSON file at path over them (path NULL: defaults). */
+int agent_config_load(const char *path, struct mq_config *ret, struct mq_error *err);

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+static void vlog(const char *level, const char *fmt, va_list ap) {
+        (void)fprintf(stderr, "memqos-agent: %s", level);
+        (void)vfprintf(stderr, fmt, ap);
+        (void)fputc('\n', stderr);
+}
+
+void log_warn(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vlog("warning: ", fmt, ap);
+        va_end(ap);
+}
+
+void log_info(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vlog("", fmt, ap);
+        va_end(ap);
+}
+
+void log_time_text(char buf[static 32]) {
+        struct timespec ts;
+        struct tm tm;
+        (void)clock_gettime(CLOCK_REALTIME, &ts);
+        char sec[24];
+        if (!gmtime_r(&ts.tv_sec, &tm) ||
+            strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+                (void)snprintf(buf, 32, "?");
+                return;
+        }
+        (void)snprintf(buf, 32, "%.20s.%03dZ", sec, (int)(ts.tv_nsec / 1000000));
+}
+
+static struct json_object *u64(uint64_t v) {
+        /* "max" stays a string so that no reader mistakes it for a size. */
+        if (v == MQ_UNLIMITED)
+                return json_object_new_string("max");
+        return json_object_new_uint64(v);
+}
+
+struct json_object *log_evidence(const struct mq_snapshot *snap, const struct mq_pod *pod) {
+        struct json_object *e = json_object_new_object();
+        json_object_object_add(e, "node_psi_some_avg10",
+                               json_object_new_double(snap->node_psi.some_avg10));
+        json_object_object_add(e, "node_psi_full_avg10",
+                               json_object_new_double(snap->node_psi.full_avg10));
+        json_object_object_add(e, "node_psi_some_total_us",
+                               json_object_new_uint64(snap->node_psi.some_total_us));
+        json_object_object_add(e, "mem_available", u64(snap->mem_available));
+        json_object_object_add(e, "mem_total", u64(snap->mem_total));
+        if (!pod)
+                return e;
+        struct json_object *p = json_object_new_object();
+        json_object_object_add(p, "uid", json_object_new_string(pod->uid));
+        if (pod->name[0])
+                json_object_object_add(p, "name", json_object_new_string(pod->name));
+        if (pod->ns[0])
+                json_object_object_add(p, "namespace", json_object_new_string(pod->ns));
+        json_object_object_add(p, "qos", json_object_new_string(mq_qos_name(pod->qos)));
+        json_object_object_add(p, "priority",
+                               json_object_new_string(mq_priority_name(pod->priority)));
+        json_object_object_add(p, "current", u64(pod->current));
+        json_object_object_add(p, "anon", u64(pod->anon));
+        json_object_object_add(p, "inactive_file", u64(pod->inactive_file));
+        json_object_object_add(p, "min", u64(pod->min));
+        json_object_object_add(p, "low", u64(pod->low));
+        json_object_object_add(p, "high", u64(pod->high));
+        json_object_object_add(p, "max", u64(pod->max));
+        json_object_object_add(p, "events_high", json_object_new_uint64(pod->events.high));
+        json_object_object_add(p, "psi_full_avg10", json_object_new_double(pod->psi.full_avg10));
+        json_object_object_add(e, "pod", p);
+        return e;
+}
+
+void log_json_line(struct json_object *o) {
+        (void)puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+        (void)fflush(stdout);
+}
+
+static void remember(struct agent *a, const char *time, const struct mq_pod *pod,
+                     const char *action, const char *target, const char *value, const char *reason,
+                     const char *result) {
+        struct agent_recent *r = &a->recent[a->n_recent % AGENT_RECENT_MAX];
+        *r = (struct agent_recent){0};
+        (void)snprintf(r->time, sizeof(r->time), "%s", time);
+        (void)snprintf(r->action, sizeof(r->action), "%s", action);
+        (void)snprintf(r->pod_uid, sizeof(r->pod_uid), "%s", pod ? pod->uid : "");
+        (void)snprintf(r->target, sizeof(r->target), "%s", target);
+        (void)snprintf(r->value, sizeof(r->value), "%s", value ? value : "");
+        (void)snprintf(r->reason, sizeof(r->reason), "%s", reason ? reason : "");
+        (void)snprintf(r->result, sizeof(r->result), "%s", result);
+        a->n_recent++;
+}
+
+void log_action(struct agent *a, const struct mq_snapshot *snap, const struct mq_pod *pod,
+                const char *action, const char *target, const char *value, const char *reason,
+                const char *result) {
+        char time[32];
+        log_time_text(time);
+        if (a)
+                remember(a, time, pod, action, target, value, reason, result);
+        if (a && a->quiet)
+                return;
+
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "time", json_object_new_string(time));
+        json_object_object_add(o, "trigger",
+                               json_object_new_string(mq_trigger_name(snap->trigger)));
+        json_object_object_add(o, "evidence", log_evidence(snap, pod));
+        json_object_object_add(o, "action", json_object_new_string(action));
+        json_object_object_add(o, "target", json_object_new_string(target));
+        if (value)
+                json_object_object_add(o, "value", json_object_new_string(value));
+        if (reason)
+                json_object_object_add(o, "reason", json_object_new_string(reason));
+        json_object_object_add(o, "result", json_object_new_string(result));
+        log_json_line(o);
+        json_object_put(o);
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/* memqos-agent: command line front end. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "act.h"
+#include "ctl.h"
+#include "log.h"
+#include "loop.h"
+#include "records.h"
+#include "report.h"
+#include "scan.h"
+
+enum { EXIT_USAGE = 2 };
+
+static void usage(FILE *f) {
+        (void)fputs("Usage:\n"
+                    "  memqos-agent run   [OPTIONS]        the node daemon\n"
+                    "  memqos-agent once  [OPTIONS] [--act] one scan and one decision, as JSON\n"
+                    "  memqos-agent check-config FILE      validate a configuration file\n"
+                    "  memqos-agent status [--json] [--state-dir DIR]\n"
+                    "  memqos-agent explain <pod-uid|container-id> [--json] [--state-dir DIR]\n"
+                    "\n"
+                    "Options:\n"
+                    "  --config FILE       JSON configuration (default: built-in defaults)\n"
+                    "  --cgroup-root DIR   cgroup v2 mount (default " AGENT_DEFAULT_CGROUP_ROOT
+                    ", env MEMQOS_CGROUP_ROOT)\n"
+                    "  --proc-root DIR     procfs (default " AGENT_DEFAULT_PROC_ROOT
+                    ", env MEMQOS_PROC_ROOT)\n"
+                    "  --state-dir DIR     records and agent.sock (default " AGENT_DEFAULT_STATE_DIR
+                    ", env MEMQOS_STATE_DIR)\n"
+                    "  --dry-run           decide and log, execute nothing\n"
+                    "  --act               once: execute the actions it prints (default: none)\n"
+                    "  --no-seccomp        run: do not install the seccomp filter\n"
+                    "  --json              status/explain: print JSON instead of a table\n"
+                    "  -h, --help          this help\n"
+                    "  -V, --version       print the version\n",
+                    f);
+}
+
+static const char *env_or(const char *name, const char *dflt) {
+        const char *v = getenv(name);
+        return v && v[0] ? v : dflt;
+}
+
+enum {
+        OPT_CONFIG = 0x100,
+        OPT_CGROUP_ROOT,
+        OPT_PROC_ROOT,
+        OPT_STATE_DIR,
+        OPT_DRY_RUN,
+        OPT_ACT,
+        OPT_JSON,
+        OPT_NO_SECCOMP,
+};
+
+/* Parse options after the command word. Returns the index of the first
+ * operand, or -1 after printing a usage error. */
+static int parse_opts(int argc, char **argv, struct agent_opts *o) {
+        static const struct option opts[] = {
+                {"config", required_argument, NULL, OPT_CONFIG},
+                {"cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT},
+                {"proc-root", required_argument, NULL, OPT_PROC_ROOT},
+                {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+                {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+                {"act", no_argument, NULL, OPT_ACT},
+                {"json", no_argument, NULL, OPT_JSON},
+                {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
+                {"help", no_argument, NULL, 'h'},
+                {0, 0, 0, 0},
+        };
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case OPT_CONFIG:
+                        o->config_path = optarg;
+                        break;
+                case OPT_CGROUP_ROOT:
+                        o->cgroup_root = optarg;
+                        break;
+                case OPT_PROC_ROOT:
+                        o->proc_root = optarg;
+                        break;
+                case OPT_STATE_DIR:
+                        o->state_dir = optarg;
+                        break;
+                case OPT_DRY_RUN:
+                        o->dry_run = true;
+                        break;
+                case OPT_ACT:
+                        o->act = true;
+                        break;
+                case OPT_JSON:
+                        o->json = true;
+                        break;
+                case OPT_NO_SECCOMP:
+                        o->no_seccomp = true;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        exit(0);
+                default:
+                        (void)fprintf(stderr, "memqos-agent: see --help\n");
+                        return -1;
+                }
+        }
+        return optind;
+}
+
+static int open_dir(const char *path, const char *what, const char *expect) {
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                (void)fprintf(stderr, "memqos-agent: cannot open %s \"%s\": %s (expected %s)\n",
+                              what, path, strerror(errno), expect);
+        return fd;
+}
+
+static void agent_done(struct agent *a) {
+        closep(&a->cg_fd);
+        closep(&a->proc_fd);
+        closep(&a->state_fd);
+        records_done(&a->recs);
+        snapshot_done(&a->snap);
+        mq_agent_state_done(&a->st);
+}
+
+/* Config, root fds, records: what both `run` and `once` start from. */
+static int agent_open(struct agent *a, bool create_state) {
+        struct mq_error err = {{0}};
+        if (agent_config_load(a->opts.config_path, &a->cfg, &err) < 0) {
+                (void)fprintf(stderr, "memqos-agent: %s\n", err.msg);
+                return -EINVAL;
+        }
+        a->cg_fd = open_dir(a->opts.cgroup_root, "cgroup root",
+                            "a cgroup v2 mount such as /sys/fs/cgroup");
+        a->proc_fd = open_dir(a->opts.proc_root, "proc root", "procfs such as /proc");
+        if (a->cg_fd < 0 || a->proc_fd < 0)
+                return -ENOENT;
+        if (create_state && mkdir(a->opts.state_dir, 0755) < 0 && errno != EEXIST) {
+                (void)fprintf(stderr, "memqos-agent: cannot create state dir \"%s\": %s\n",
+                              a->opts.state_dir, strerror(errno));
+                return -errno;
+        }
+        a->state_fd = open(a->opts.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (a->state_fd < 0 && (create_state || errno != ENOENT)) {
+                (void)fprintf(stderr, "memqos-agent: cannot open state dir \"%s\": %s\n",
+                              a->opts.state_dir, strerror(errno));
+                return -ENOENT;
+        }
+        if (a->state_fd >= 0) {
+                int r = records_load_all(a->state_fd, &a->recs);
+                if (r < 0)
+                        log_warn("cannot read the records under %s: %s", a->opts.state_dir,
+                                 strerror(-r));
+        }
+        struct stat st;
+        if (fstatat(a->cg_fd, "cgroup.controllers", &st, 0) < 0)
+                log_warn("%s has no cgroup.controllers: not a cgroup v2 mount? (cgroup v1 is "
+                         "not supported)",
+                         a->opts.cgroup_root);
+        a->start_ms = agent_now_ms();
+        return 0;
+}
+
+static int cmd_once(struct agent *a) {
+        if (!a->opts.act)
+                a->opts.dry_run = true; /* `once` only shows, unless --act */
+        if (agent_open(a, false) < 0)
+                return 1;
+        struct mq_error err = {{0}};
+        int r = scan_snapshot(a, MQ_TRIGGER_ONCE, &a->snap, &err);
+        if (r < 0) {
+                (void)fprintf(stderr, "memqos-agent: %s\n", err.msg);
+                return 1;
+        }
+        struct mq_actions acts = {0};
+        r = mq_decide(&a->cfg, &a->snap, &a->st, &acts);
+        if (r < 0) {
+                (void)fprintf(stderr, "memqos-agent: decision failed: %s\n", strerror(-r));
+                return 1;
+        }
+        char(*results)[160] = NULL;
+        if (a->opts.act && acts.n) {
+                results = calloc(acts.n, sizeof(*results));
+                if (!results) {
+                        mq_actions_done(&acts);
+                        return 1;
+                }
+                a->quiet = true;
+                act_execute_all(a, &a->snap, &acts, results);
+        }
+        struct json_object *o = report_once(a, &a->snap, &acts, a->opts.act ? results : NULL);
+        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                                 JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+        free(results);
+        mq_actions_done(&acts);
+        return 0;
+}
+
+static int cmd_run(struct agent *a) {
+        if (agent_open(a, true) < 0)
+                return 1;
+        /* One JSON line per action: line-buffered even into a pipe. */
+        (void)setvbuf(stdout, NULL, _IOLBF, 0);
+        int r = loop_run(a);
+        return r < 0 ? 1 : 0;
+}
+
+static int cmd_check_config(const char *path) {
+        struct mq_config cfg;
+        struct mq_error err = {{0}};
+        if (agent_config_load(path, &cfg, &err) < 0) {
+                (void)fprintf(stderr, "memqos-agent: %s\n", err.msg);
+                return 1;
+        }
+        printf("%s: ok\n", path);
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        struct agent a = {
+                .cg_fd = -1,
+                .proc_fd = -1,
+                .state_fd = -1,
+                .opts =
+                        {
+                                .cgroup_root =
+                                        env_or("MEMQOS_CGROUP_ROOT", AGENT_DEFAULT_CGROUP_ROOT),
+                                .proc_root = env_or("MEMQOS_PROC_ROOT", AGENT_DEFAULT_PROC_ROOT),
+                                .state_dir = env_or("MEMQOS_STATE_DIR", AGENT_DEFAULT_STATE_DIR),
+                        },
+        };
+        /* PSI averages and percentages carry two decimals in the kernel's text. */
+        (void)json_c_set_serialization_double_format("%.2f", JSON_C_OPTION_GLOBAL);
+        if (argc < 2) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        const char *cmd = argv[1];
+        if (streq(cmd, "--help") || streq(cmd, "-h")) {
+                usage(stdout);
+                return 0;
+        }
+        if (streq(cmd, "--version") || streq(cmd, "-V")) {
+                printf("memqos-agent %s\n", MEMQOS_VERSION);
+                return 0;
+        }
+        int first = parse_opts(argc - 1, argv + 1, &a.opts);
+        if (first < 0)
+                return EXIT_USAGE;
+        char **operands = argv + 1 + first;
+        int n_operands = argc - 1 - first;
+        int want = streq(cmd, "check-config") || streq(cmd, "explain") ? 1 : 0;
+        if (a.opts.act && !streq(cmd, "once")) {
+                (void)fprintf(stderr, "memqos-agent: --act is only for `once`\n");
+                return EXIT_USAGE;
+        }
+        if (!streq(cmd, "run") && !streq(cmd, "once") && !streq(cmd, "check-config") &&
+            !streq(cmd, "status") && !streq(cmd, "explain")) {
+                (void)fprintf(stderr,
+                              "memqos-agent: unknown command \"%s\": expected run, once, "
+                              "check-config, status or explain (see --help)\n",
+                              cmd);
+                return EXIT_USAGE;
+        }
+        if (n_operands != want) {
+                (void)fprintf(stderr, "memqos-agent: %s takes %s (see --help)\n", cmd,
+                              streq(cmd, "check-config") ? "one FILE"
+                              : streq(cmd, "explain")    ? "one pod UID or container id"
+                                                         : "no operands");
+                return EXIT_USAGE;
+        }
+        int rc;
+        if (streq(cmd, "check-config"))
+                rc = cmd_check_config(operands[0]);
+        else if (streq(cmd, "status") || streq(cmd, "explain"))
+                rc = ctl_command(&a.opts, cmd, want ? operands[0] : NULL);
+        else if (streq(cmd, "once"))
+                rc = cmd_once(&a);
+        else
+                rc = cmd_run(&a);
+        agent_done(&a);
+        return rc;
+}

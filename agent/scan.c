@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+#include "scan.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "cgfs.h"
+#include "kubepath.h"
+#include "log.h"
+#include "memstat.h"
+#include "psi.h"
+#include "records.h"
+
+const char *const scan_kubepods_roots[2] = {"kubepods.slice", "kubepods"};
+const char *const scan_qos_dirs[4] = {"kubepods-besteffort.slice", "kubepods-burstable.slice",
+                                      "besteffort", "burstable"};
+
+/* memory.stat grows with every kernel; /proc/meminfo is ~1.5 KiB. */
+#define BIG_FILE_MAX 32768
+
+static void closedirp(DIR **d) {
+        if (*d)
+                (void)closedir(*d);
+}
+
+void snapshot_done(struct mq_snapshot *s) {
+        free(s->pods);
+        *s = (struct mq_snapshot){0};
+}
+
+int scan_pod_uid_from_name(const char *name, char ret_uid[static MQ_POD_UID_MAX]) {
+        if (kube_pod_uid_from_name(name, ret_uid) == 0)
+                return 0;
+        /* systemd driver: "kubepods[-<qos>]-pod<uid>.slice". Hand the
+         * "pod<uid>" part to the library so that '_' is turned back into '-'
+         * in one place. */
+        size_t n = strlen(name);
+        const char *pod = strstr(name, "-pod");
+        if (!startswith(name, "kubepods-") || n < 6 || !streq(name + n - 6, ".slice") || !pod)
+                return -EINVAL;
+        char tmp[MQ_POD_UID_MAX + 4];
+        size_t len = (size_t)(name + n - 6 - (pod + 1));
+        if (len >= sizeof(tmp))
+                return -EINVAL;
+        memcpy(tmp, pod + 1, len);
+        tmp[len] = '\0';
+        return kube_pod_uid_from_name(tmp, ret_uid);
+}
+
+int scan_node(int proc_fd, struct mq_psi *ret_psi, struct mq_meminfo *ret_mi,
+              struct mq_error *err) {
+        char buf[1024];
+        _cleanup_free_ char *big = malloc(BIG_FILE_MAX);
+        if (!big)
+                return -ENOMEM;
+
+        _cleanup_close_ int pfd =
+                openat(proc_fd, "pressure", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int r = pfd < 0 ? negative_errno() : cgroup_read_file(pfd, "memory", buf, sizeof(buf));
+        if (r == -ENOENT || r == -EOPNOTSUPP)
+                return mq_error_set(err, ENOENT,
+                                    "this kernel has no PSI: pressure/memory is missing under the "
+                                    "proc root (needs CONFIG_PSI=y, and psi=1 on the kernel "
+                                    "command line when CONFIG_PSI_DEFAULT_DISABLED=y)");
+        if (r < 0)
+                return mq_error_set(err, -r, "cannot read pressure/memory: %s", strerror(-r));
+        struct mq_psi psi;
+        if (parse_psi_buf(buf, &psi) < 0)
+                return mq_error_set(err, EINVAL, "cannot parse pressure/memory: \"%.80s\"", buf);
+
+        r = cgroup_read_file(proc_fd, "meminfo", big, BIG_FILE_MAX);
+        if (r < 0)
+                return mq_error_set(err, -r, "cannot read meminfo: %s", strerror(-r));
+        struct mq_meminfo mi;
+        if (parse_meminfo_buf(big, &mi) < 0)
+                return mq_error_set(err, EINVAL,
+                                    "cannot parse meminfo: expected MemTotal and MemAvailable "
+                                    "lines in kB");
+        *ret_psi = psi;
+        *ret_mi = mi;
+        return 0;
+}
+
+static int vanished(int r) {
+        /* kernfs: ENOENT once the directory is gone, ENODEV when reading a
+         * file of a cgroup removed after open. */
+        return r == -ENOENT || r == -ENODEV;
+}
+
+static void read_limit(int fd, const char *name, uint64_t dflt, uint64_t *ret) {
+        if (cgroup_read_u64(fd, name, ret) < 0)
+                *ret = dflt;
+}
+
+/* Fill pod from its cgroup directory. -ENOENT when the pod went away. */
+static int read_pod(int fd, struct mq_pod *pod, char *big) {
+        int r = cgroup_read_u64(fd, "memory.current", &pod->current);
+        if (r < 0)
+                return vanished(r) ? -ENOENT : r;
+
+        r = cgroup_read_file(fd, "memory.stat", big, BIG_FILE_MAX);
+        if (vanished(r))
+                return -ENOENT;
+        struct mq_memory_stat ms = {0};
+        if (r >= 0 && parse_memory_stat_buf(big, &ms) < 0)
+                log_warn("%s/memory.stat: unexpected format, reading as zeros", pod->cgroup);
+        pod->anon = ms.anon;
+        pod->file = ms.file;
+        pod->inactive_file = ms.inactive_file;
+        pod->shmem = ms.shmem;
+
+        read_limit(fd, "memory.min", 0, &pod->min);
+        read_limit(fd, "memory.low", 0, &pod->low);
+        read_limit(fd, "memory.high", MQ_UNLIMITED, &pod->high);
+        read_limit(fd, "memory.max", MQ_UNLIMITED, &pod->max);
+
+        if (cgroup_read_file(fd, "memory.events", big, BIG_FILE_MAX) >= 0)
+                (void)parse_memory_events_buf(big, &pod->events);
+        if (cgroup_read_file(fd, "memory.pressure", big, BIG_FILE_MAX) >= 0)
+                (void)parse_psi_buf(big, &pod->psi);
+        return 0;
+}
+
+static int pods_push(struct mq_snapshot *s, size_t *cap, const struct mq_pod *pod) {
+        if (s->n_pods == *cap) {
+                size_t ncap = *cap ? *cap * 2 : 32;
+                struct mq_pod *v = reallocarray(s->pods, ncap, sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                s->pods = v;
+                *cap = ncap;
+        }
+        s->pods[s->n_pods++] = *pod;
+        return 0;
+}
+
+static int is_dir(int dfd, const struct dirent *de) {
+        if (de->d_type == DT_DIR)
+                return 1;
+        if (de->d_type != DT_UNKNOWN)
+                return 0;
+        struct stat st;
+        return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int is_qos_dir(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(scan_qos_dirs); i++)
+                if (streq(name, scan_qos_dirs[i]))
+                        return 1;
+        return 0;
+}
+
+/* Add every pod below the directory dfd (path `path`); descend once into
+ * QoS-level directories when `descend`. */
+static int scan_dir(int dfd, const char *path, int descend, struct mq_snapshot *s, size_t *cap,
+                    char *big) {
+        int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+        if (dup < 0)
+                return negative_errno();
+        _cleanup_(closedirp) DIR *d = fdopendir(dup);
+        if (!d) {
+                int r = negative_errno();
+                (void)close(dup);
+                return r;
+        }
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.' || !is_dir(dfd, de))
+                        continue;
+                char uid[MQ_POD_UID_MAX];
+                int pod = scan_pod_uid_from_name(de->d_name, uid) == 0;
+                if (!pod && !(descend && is_qos_dir(de->d_name)))
+                        continue;
+                _cleanup_close_ int fd =
+                        openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        continue; /* gone since readdir */
+                char sub[sizeof(s->pods[0].cgroup)];
+                int n = snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+                if (n < 0 || (size_t)n >= sizeof(sub))
+                        continue;
+                if (!pod) {
+                        int r = scan_dir(fd, sub, 0, s, cap, big);
+                        if (r == -ENOMEM)
+                                return r;
+                        continue;
+                }
+                struct mq_pod p = {0};
+                strcpy(p.uid, uid);
+                strcpy(p.cgroup, sub);
+                p.qos = kube_qos_from_path(sub);
+                p.priority = MQ_PRIO_NORMAL;
+                p.record_high = MQ_UNLIMITED;
+                int r = read_pod(fd, &p, big);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0) {
+                        log_warn("skipping pod cgroup %s: %s", sub, strerror(-r));
+                        continue;
+                }
+                r = pods_push(s, cap, &p);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Apply what the records say about each pod: the lowest priority among its
+ * containers, its name, namespace and the memory.high its containers got. */
+static void apply_records(const struct agent_records *recs, struct mq_snapshot *s) {
+        for (size_t i = 0; i < s->n_pods; i++) {
+                struct mq_pod *p = &s->pods[i];
+                uint64_t high_sum = 0;
+                bool high_all = true;
+                for (size_t j = 0; j < recs->n; j++) {
+                        const struct mq_record *rec = &recs->v[j];
+                        char uid[MQ_POD_UID_MAX];
+                        if (records_pod_uid(rec, uid) < 0 || !streq(uid, p->uid))
+                                continue;
+                        if (!p->has_record || rec->priority < p->priority)
+                                p->priority = rec->priority;
+                        if (!p->has_record) {
+                                (void)snprintf(p->name, sizeof(p->name), "%s",
+                                               rec->pod_name ? rec->pod_name : "");
+                                (void)snprintf(p->ns, sizeof(p->ns), "%s",
+                                               rec->pod_namespace ? rec->pod_namespace : "");
+                        }
+                        p->has_record = true;
+                        const char *og = record_applied(rec, "memory.oom.group");
+                        if (og && streq(og, "1"))
+                                p->oom_group = true;
+                        uint64_t h;
+                        const char *hs = record_applied(rec, "memory.high");
+                        if (!hs || cgroup_parse_u64(hs, &h) < 0 || h == MQ_UNLIMITED ||
+                            h > MQ_UNLIMITED - 1 - high_sum)
+                                high_all = false;
+                        else
+                                high_sum += h;
+                }
+                /* A container without a memory.high leaves the pod unbounded. */
+                p->record_high = p->has_record && high_all ? high_sum : MQ_UNLIMITED;
+        }
+}
+
+int scan_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *ret,
+                  struct mq_error *err) {
+        struct mq_snapshot s = {.trigger = trigger, .now_ms = agent_now_ms()};
+        struct mq_meminfo mi;
+        int r = scan_node(a->proc_fd, &s.node_psi, &mi, err);
+        if (r < 0)
+                return r;
+        s.mem_total = mi.mem_total;
+        s.mem_available = mi.mem_available;
+
+        _cleanup_free_ char *big = malloc(BIG_FILE_MAX);
+        if (!big)
+                return -ENOMEM;
+        size_t cap = 0;
+        for (size_t i = 0; i < ELEMENTSOF(scan_kubepods_roots); i++) {
+                char path[64];
+                (void)snprintf(path, sizeof(path), "/%s", scan_kubepods_roots[i]);
+                _cleanup_close_ int fd = openat(a->cg_fd, scan_kubepods_roots[i],
+                                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                r = scan_dir(fd, path, 1, &s, &cap, big);
+                if (r < 0) {
+                        snapshot_done(&s);
+                        return mq_error_set(err, -r, "cannot scan %s: %s", path, strerror(-r));
+                }
+        }
+        apply_records(&a->recs, &s);
+        *ret = s;
+        return 0;
+}
