@@ -3,16 +3,21 @@
 
 #include <stdbool.h>
 
-/* 20 significant digits (< 10^20 < 2^67) times the largest binary suffix
- * (2^60) stays below 2^127, so every step fits in unsigned __int128. */
-#define MAX_SIGNIFICANT_DIGITS 20
-#define MAX_EXPONENT           1000
+/* Kubernetes keeps arbitrary precision (inf.Dec), so "1.000…001" with any
+ * number of digits rounds up to 2 bytes. The digits go into a small fixed
+ * bignum: exact at any length the input cap allows. */
+#define MAX_INPUT    512  /* characters */
+#define MAX_EXPONENT 1000 /* |e| in a decimal exponent */
+#define BIG_LIMBS    64   /* 2048 bits > 512 digits (1701 bits) shifted by 2^60 */
 
-typedef unsigned __int128 u128;
+struct big {
+        uint32_t limb[BIG_LIMBS]; /* little-endian base 2^32 */
+        size_t n;                 /* limbs in use; 0 means zero */
+};
 
 struct number {
-        u128 mantissa; /* the significant digits as an integer */
-        int scale10;   /* value = mantissa * 10^scale10 * 2^scale2 */
+        struct big mantissa; /* every digit, the decimal point dropped */
+        int scale10;         /* value = mantissa * 10^scale10 * 2^scale2 */
         int scale2;
 };
 
@@ -24,14 +29,49 @@ static bool is_digit(char c) {
         return c >= '0' && c <= '9';
 }
 
-/* Digits with at most one '.', at least one digit. Leading zeros do not
- * count as significant; trailing fraction zeros are dropped. */
+/* a = a * mul + add; -ERANGE past BIG_LIMBS (cannot happen under MAX_INPUT). */
+static int big_mul_add(struct big *a, uint32_t mul, uint32_t add) {
+        uint64_t carry = add;
+        for (size_t i = 0; i < a->n; i++) {
+                uint64_t v = (uint64_t)a->limb[i] * mul + carry;
+                a->limb[i] = (uint32_t)v;
+                carry = v >> 32;
+        }
+        if (carry) {
+                if (a->n == BIG_LIMBS)
+                        return -ERANGE;
+                a->limb[a->n++] = (uint32_t)carry;
+        }
+        return 0;
+}
+
+/* a = a / div; returns the remainder. */
+static uint32_t big_divmod(struct big *a, uint32_t div) {
+        uint64_t rem = 0;
+        for (size_t i = a->n; i-- > 0;) {
+                uint64_t v = (rem << 32) | a->limb[i];
+                a->limb[i] = (uint32_t)(v / div);
+                rem = v % div;
+        }
+        while (a->n > 0 && a->limb[a->n - 1] == 0)
+                a->n--;
+        return (uint32_t)rem;
+}
+
+static bool big_above_max(const struct big *a) {
+        return a->n > 2 || (a->n == 2 && a->limb[1] > (uint32_t)(MQ_QUANTITY_MAX >> 32));
+}
+
+static uint64_t big_to_u64(const struct big *a) {
+        return (a->n > 0 ? a->limb[0] : 0) | (uint64_t)(a->n > 1 ? a->limb[1] : 0) << 32;
+}
+
+/* Digits with at most one '.', at least one digit. */
 static int parse_number(const char **p, struct number *n) {
         const char *s = *p;
         bool seen_digit = false, seen_dot = false;
-        int digits = 0, frac = 0, pending_zeros = 0;
+        int frac = 0;
 
-        n->mantissa = 0;
         for (;; s++) {
                 if (*s == '.' && !seen_dot) {
                         seen_dot = true;
@@ -40,30 +80,16 @@ static int parse_number(const char **p, struct number *n) {
                 if (!is_digit(*s))
                         break;
                 seen_digit = true;
-                if (seen_dot)
-                        frac++;
-                if (*s == '0' && seen_dot) {
-                        /* a fraction zero matters only if a non-zero digit follows */
-                        pending_zeros++;
-                        continue;
-                }
-                for (; pending_zeros > 0; pending_zeros--) {
-                        if (n->mantissa != 0 && ++digits > MAX_SIGNIFICANT_DIGITS)
-                                return -ERANGE;
-                        n->mantissa *= 10;
-                }
-                if (n->mantissa != 0 || *s != '0')
-                        if (++digits > MAX_SIGNIFICANT_DIGITS)
-                                return -ERANGE;
-                n->mantissa = n->mantissa * 10 + (unsigned)(*s - '0');
+                frac += seen_dot;
+                if (big_mul_add(&n->mantissa, 10, (uint32_t)(*s - '0')) < 0)
+                        return -ERANGE;
         }
         if (!seen_digit)
                 return -EINVAL;
-        n->scale10 = -(frac - pending_zeros);
+        n->scale10 = -frac;
         *p = s;
         return 0;
 }
-
 static int parse_exponent(const char *s, int *ret) {
         bool negative = false;
         long v = 0;
@@ -109,60 +135,52 @@ static int parse_suffix(const char *s, struct number *n) {
         return -EINVAL;
 }
 
-static u128 pow10_u128(int k) {
-        u128 v = 1;
-        while (k-- > 0)
-                v *= 10;
-        return v;
-}
-
 /* ceil(mantissa * 10^scale10 * 2^scale2), or -ERANGE past MQ_QUANTITY_MAX. */
-static int number_to_bytes(const struct number *n, uint64_t *ret) {
-        u128 v = n->mantissa << n->scale2; /* < 2^127 by MAX_SIGNIFICANT_DIGITS */
+static int number_to_bytes(struct number *n, uint64_t *ret) {
+        struct big *v = &n->mantissa;
+        bool inexact = false;
 
-        if (v == 0) {
-                *ret = 0;
-                return 0;
-        }
-        if (n->scale10 >= 0) {
-                for (int i = 0; i < n->scale10; i++) {
-                        v *= 10;
-                        if (v > MQ_QUANTITY_MAX)
-                                return -ERANGE;
-                }
-        } else if (n->scale10 < -38) {
-                v = 1; /* 0 < value < 2^127 / 10^39 < 1: rounds up to one byte */
-        } else {
-                u128 d = pow10_u128(-n->scale10);
-                v = v / d + (v % d != 0);
-        }
-        if (v > MQ_QUANTITY_MAX)
+        for (int b = n->scale2; b > 0; b -= 30)
+                if (big_mul_add(v, 1u << (b < 30 ? b : 30), 0) < 0)
+                        return -ERANGE;
+        for (int i = 0; i < n->scale10 && v->n > 0; i++)
+                if (big_mul_add(v, 10, 0) < 0 || big_above_max(v))
+                        return -ERANGE;
+        /* floor(floor(x / 10) / 10) = floor(x / 100): divide digit by digit
+         * and remember whether anything was cut off, for the rounding up. */
+        for (int i = 0; i > n->scale10 && v->n > 0; i--)
+                inexact |= big_divmod(v, 10) != 0;
+        if (big_above_max(v))
                 return -ERANGE;
-        *ret = (uint64_t)v;
+        uint64_t bytes = big_to_u64(v) + inexact;
+        if (bytes > MQ_QUANTITY_MAX)
+                return -ERANGE;
+        *ret = bytes;
         return 0;
 }
 
 int quantity_parse(const char *s, uint64_t *ret_bytes, struct mq_error *err) {
-        struct number n = {0};
+        struct number n = {{{0}, 0}, 0, 0};
         const char *p = s;
         uint64_t bytes;
         int r;
 
         if (!s || !*s)
                 return mq_error_set(err, EINVAL, "empty quantity: %s", expected);
+        if (strlen(s) > MAX_INPUT)
+                return mq_error_set(err, EINVAL, "quantity is longer than %d characters",
+                                    MAX_INPUT);
         if (*p == '-')
                 return mq_error_set(err, EINVAL, "invalid quantity \"%s\": must not be negative",
                                     s);
         if (*p == '+')
                 p++;
         r = parse_number(&p, &n);
-        if (r == -ERANGE)
-                return mq_error_set(
-                        err, ERANGE,
-                        "quantity \"%s\" is too large or has more than %d significant digits", s,
-                        MAX_SIGNIFICANT_DIGITS);
         if (r == 0)
                 r = parse_suffix(p, &n);
+        if (r == -ERANGE)
+                return mq_error_set(err, ERANGE,
+                                    "quantity \"%s\" is too large: the limit is 2^63-1 bytes", s);
         if (r < 0)
                 return mq_error_set(err, -r, "invalid quantity \"%s\": %s", s, expected);
         if (number_to_bytes(&n, &bytes) < 0)
