@@ -168,8 +168,8 @@ int quantity_parse(const char *s, uint64_t *ret_bytes, struct mq_error *err) {
         if (!s || !*s)
                 return mq_error_set(err, EINVAL, "empty quantity: %s", expected);
         if (strlen(s) > MAX_INPUT)
-                return mq_error_set(err, EINVAL, "quantity is longer than %d characters",
-                                    MAX_INPUT);
+                return mq_error_set(err, EINVAL, "quantity \"%.32s...\" is longer than %d characters",
+                                    s, MAX_INPUT);
         if (*p == '-')
                 return mq_error_set(err, EINVAL, "invalid quantity \"%s\": must not be negative",
                                     s);

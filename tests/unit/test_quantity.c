@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/* quantity_parse against Kubernetes resource.Quantity semantics: every suffix,
+ * fractions rounded up to a whole byte, the 2^63-1 limit, and the exact error
+ * text for malformed values. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "quantity.h"
+
+#define EXPECTED_FORM                                                                              \
+        "expected a non-negative number with an optional suffix (Ki Mi Gi Ti Pi Ei, k M G T P E, " \
+        "or an exponent such as e6)"
+
+struct ok_case {
+        const char *in;
+        uint64_t bytes;
+};
+
+static const struct ok_case ok_cases[] = {
+        /* plain integers */
+        {"0", 0},
+        {"1", 1},
+        {"134217728", 134217728},
+        {"000123", 123},
+        {"0000000000000000000000000000000000001", 1}, /* leading zeros are not significant */
+        /* decimal exponent */
+        {"129e6", 129000000},
+        {"129E6", 129000000},
+        {"1E3", 1000},
+        {"1e3", 1000},
+        {"1e+3", 1000},
+        {"1e0", 1},
+        {"1e-3", 1}, /* 0.001 byte rounds up */
+        {"1E-3", 1},
+        {"1.e3", 1000},
+        {"1.5e3", 1500},
+        {"9.2e18", 9200000000000000000ULL},
+        /* decimal SI */
+        {"1k", 1000},
+        {"1M", 1000000},
+        {"500M", 500000000},
+        {"1G", 1000000000},
+        {"1T", 1000000000000ULL},
+        {"1P", 1000000000000000ULL},
+        {"1E", 1000000000000000000ULL}, /* E alone is exa, not an exponent */
+        {"9E", 9000000000000000000ULL},
+        /* milli: fractions of a byte round up */
+        {"500m", 1},
+        {"1000m", 1},
+        {"1001m", 2},
+        {"0m", 0},
+        {"0.1m", 1},
+        /* binary SI */
+        {"1Ki", 1024},
+        {"1Mi", 1048576},
+        {"128Mi", 134217728},
+        {"1Gi", 1073741824},
+        {"1Ti", 1099511627776ULL},
+        {"1Pi", 1125899906842624ULL},
+        {"1Ei", 1152921504606846976ULL},
+        {"7Ei", 8070450532247928832ULL},
+        /* fractions */
+        {"1.5Gi", 1610612736},
+        {"0.5Ki", 512},
+        {".5Ki", 512},
+        {"5.", 5},
+        {"0.0", 0},
+        {"1.5", 2},
+        {"2.5k", 2500},
+        {"0.1Ki", 103},       /* 102.4 rounds up */
+        {"1.0000001Ki", 1025}, /* 1024.0001024 rounds up */
+        {"7.99999999999999999Ei", 9223372036854775797ULL},
+        /* leading '+' */
+        {"+1Gi", 1073741824},
+        {"+0", 0},
+        /* the 2^63-1 boundary */
+        {"9223372036854775807", 9223372036854775807ULL},
+};
+
+static void test_valid(void **state) {
+        (void)state;
+        for (size_t i = 0; i < sizeof(ok_cases) / sizeof(ok_cases[0]); i++) {
+                uint64_t b = 0xdeadbeef;
+                struct mq_error err = {{0}};
+                int r = quantity_parse(ok_cases[i].in, &b, &err);
+                if (r != 0 || b != ok_cases[i].bytes)
+                        fail_msg("quantity_parse(\"%s\"): r=%d bytes=%llu, expected %llu (%s)",
+                                 ok_cases[i].in, r, (unsigned long long)b,
+                                 (unsigned long long)ok_cases[i].bytes, err.msg);
+        }
+}
+
+/* Each invalid value: the errno and the whole message. */
+struct bad_case {
+        const char *in;
+        int r;
+        const char *msg;
+};
+
+#define INVALID(s) {s, -EINVAL, "invalid quantity \"" s "\": " EXPECTED_FORM}
+
+static const struct bad_case bad_cases[] = {
+        INVALID("900Mb"),
+        INVALID("0x10"),
+        INVALID("12.5.6M"),
+        INVALID(" 1Gi"),
+        INVALID("1Gi "),
+        INVALID("1 Gi"),
+        INVALID("Gi"),
+        INVALID("."),
+        INVALID(".e3"),
+        INVALID("1e"),
+        INVALID("1e+"),
+        INVALID("1e-"),
+        INVALID("1ee3"),
+        INVALID("1e3Ki"),
+        INVALID("1Kib"),
+        INVALID("1.5."),
+        INVALID("1K"),  /* kilo is lower-case k */
+        INVALID("1ki"), /* Ki is capitalised */
+        INVALID("1m5"),
+        INVALID("++1"),
+        INVALID("+-1"),
+        INVALID("+"),
+        INVALID("max"),
+        INVALID("1,5Gi"),
+        INVALID("1Gi\n"),
+        {"", -EINVAL, "empty quantity: " EXPECTED_FORM},
+        {"-1Gi", -EINVAL, "invalid quantity \"-1Gi\": must not be negative"},
+        {"-0", -EINVAL, "invalid quantity \"-0\": must not be negative"},
+        {"9223372036854775808", -ERANGE,
+         "quantity \"9223372036854775808\" is too large: the limit is 2^63-1 bytes"},
+        {"8Ei", -ERANGE, "quantity \"8Ei\" is too large: the limit is 2^63-1 bytes"},
+        {"1e19", -ERANGE, "quantity \"1e19\" is too large: the limit is 2^63-1 bytes"},
+        {"10E", -ERANGE, "quantity \"10E\" is too large: the limit is 2^63-1 bytes"},
+        {"9223372036854775807.5", -ERANGE,
+         "quantity \"9223372036854775807.5\" is too large: the limit is 2^63-1 bytes"},
+        {"111111111111111111111111111111", -ERANGE,
+         "quantity \"111111111111111111111111111111\" is too large: the limit is 2^63-1 bytes"},
+};
+
+static void test_invalid_exact_message(void **state) {
+        (void)state;
+        for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+                uint64_t b = 77;
+                struct mq_error err = {{0}};
+                int r = quantity_parse(bad_cases[i].in, &b, &err);
+                if (r != bad_cases[i].r || strcmp(err.msg, bad_cases[i].msg) != 0)
+                        fail_msg("quantity_parse(\"%s\"): r=%d msg=\"%s\", expected r=%d "
+                                 "msg=\"%s\"",
+                                 bad_cases[i].in, r, err.msg, bad_cases[i].r, bad_cases[i].msg);
+                assert_int_equal(b, 77); /* untouched on error */
+        }
+}
+
+/* Very long digit strings are refused without overflow, and the message
+ * still names the value. */
+static void test_very_long_digits(void **state) {
+        (void)state;
+        static char s[8192];
+        uint64_t b = 77;
+        struct mq_error err = {{0}};
+
+        memset(s, '9', sizeof(s) - 1);
+        assert_int_equal(quantity_parse(s, &b, &err), -EINVAL);
+        /* the message names the value (truncated to the error buffer) */
+        assert_true(strncmp(err.msg, "quantity \"9999999999", 20) == 0);
+        assert_true(strlen(err.msg) < MQ_ERROR_MAX);
+        assert_int_equal(b, 77);
+
+        /* a long run of digits followed by an invalid suffix is still an error */
+        memset(s, '1', 4000);
+        strcpy(s + 4000, "Mb");
+        assert_true(quantity_parse(s, &b, &err) < 0);
+        assert_int_equal(b, 77);
+}
+
+static void test_null_error_pointer(void **state) {
+        (void)state;
+        uint64_t b = 0;
+        assert_int_equal(quantity_parse("1Gi", &b, NULL), 0);
+        assert_int_equal(b, 1073741824);
+        assert_int_equal(quantity_parse("900Mb", &b, NULL), -EINVAL);
+        assert_int_equal(quantity_parse("8Ei", &b, NULL), -ERANGE);
+}
+
+/* SPEC DISAGREEMENT: Kubernetes accepts any number of fraction digits
+ * (resource.ParseQuantity falls back to arbitrary precision) and Value()
+ * rounds up, so 1.000000000000000000000000000001 is 2 bytes. The
+ * implementation refuses it as "too large or has more than 20 significant
+ * digits". */
+static void test_spec_many_fraction_digits(void **state) {
+        (void)state;
+        uint64_t b = 0;
+        struct mq_error err = {{0}};
+        int r = quantity_parse("1.000000000000000000000000000001", &b, &err);
+        if (r != 0)
+                fail_msg("SPEC: quantity_parse(\"1.000000000000000000000000000001\") = %d (%s), "
+                         "expected 2 bytes",
+                         r, err.msg);
+        assert_int_equal(b, 2);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_valid),
+                cmocka_unit_test(test_invalid_exact_message),
+                cmocka_unit_test(test_very_long_digits),
+                cmocka_unit_test(test_null_error_pointer),
+                cmocka_unit_test(test_spec_many_fraction_digits),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
