@@ -1,0 +1,11 @@
+# Benchmarks: `make bench`. Each prints ratios measured side by side in one run.
+BENCH_BIN := $(BUILD)/bench/bench_hook_parse
+
+$(BUILD)/bench/bench_hook_parse: bench/bench_hook_parse.c hook/state.c $(LIBPOLICY)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-conversion -o $@ $< hook/state.c $(LIBPOLICY) \
+		$(YAJL_LIBS) $(JSONC_LIBS)
+
+.PHONY: bench
+bench: $(BENCH_BIN)
+	$(BUILD)/bench/bench_hook_parse 200
