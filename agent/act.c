@@ -91,6 +91,23 @@ static int do_kill(struct agent *a, int fd, char *result, size_t size) {
         return 1;
 }
 
+bool act_overridden(const struct agent *a, const char *cgroup) {
+        for (size_t i = 0; i < a->n_overrides; i++)
+                if (streq(a->overrides[i], cgroup))
+                        return true;
+        return false;
+}
+
+static void override_add(struct agent *a, const char *cgroup) {
+        if (act_overridden(a, cgroup))
+                return;
+        char(*v)[512] = reallocarray(a->overrides, a->n_overrides + 1, sizeof(*v));
+        if (!v)
+                return;
+        a->overrides = v;
+        (void)snprintf(v[a->n_overrides++], sizeof(v[0]), "%s", cgroup);
+}
+
 static const char *file_of(enum mq_action_kind k) {
         switch (k) {
         case MQ_ACT_RECLAIM:
@@ -142,15 +159,39 @@ static void execute_one(struct agent *a, const struct mq_action *act, char *resu
                 if (r > 0)
                         return;
                 break;
-        default:
+        case MQ_ACT_SET_HIGH:
+        case MQ_ACT_RELAX_HIGH:
+        case MQ_ACT_UNSTICK:
                 r = cgroup_write_u64(fd, "memory.high", act->value);
+                break;
+        default:
+                r = -EINVAL; /* a kind this agent does not know: write nothing */
                 break;
         }
         if (r < 0) {
                 (void)snprintf(result, size, "error: %s", strerror(-r));
                 a->cnt.action_errors++;
-        } else
-                (void)snprintf(result, size, "ok");
+                return;
+        }
+        if (act->kind == MQ_ACT_UNSTICK)
+                override_add(a, act->cgroup);
+        (void)snprintf(result, size, "ok");
+}
+
+/* A note explains why nothing is done ("every pod is protected"). Under
+ * lasting pressure the core repeats it on every decision; one line per
+ * NOTE_EVERY_MS is enough for the log. */
+#define NOTE_EVERY_MS 10000
+
+static void note(struct agent *a, const struct mq_snapshot *snap, const struct mq_action *act,
+                 char *result, size_t size) {
+        (void)snprintf(result, size, "note");
+        if (a->cnt.actions[MQ_ACT_NOTE] > 0 && snap->now_ms < a->last_note_ms + NOTE_EVERY_MS)
+                return;
+        a->last_note_ms = snap->now_ms;
+        a->cnt.actions[MQ_ACT_NOTE]++;
+        log_action(a, snap, find_pod(snap, act->pod_uid), mq_action_name(act->kind), act->cgroup,
+                   NULL, act->reason, result);
 }
 
 void act_execute_all(struct agent *a, const struct mq_snapshot *snap, const struct mq_actions *acts,
@@ -158,6 +199,12 @@ void act_execute_all(struct agent *a, const struct mq_snapshot *snap, const stru
         for (size_t i = 0; i < acts->n; i++) {
                 const struct mq_action *act = &acts->v[i];
                 char result[160], target[600], value[24];
+                if (act->kind == MQ_ACT_NOTE) {
+                        note(a, snap, act, result, sizeof(result));
+                        if (results)
+                                memcpy(results[i], result, sizeof(result));
+                        continue;
+                }
                 (void)snprintf(target, sizeof(target), "%s/%s", act->cgroup, file_of(act->kind));
                 if (act->kind == MQ_ACT_KILL)
                         (void)snprintf(value, sizeof(value), "1");

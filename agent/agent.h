@@ -67,6 +67,11 @@ struct agent {
         size_t n_recent; /* total appended; ring index = n_recent % MAX */
         uint64_t start_ms;
         bool warned_no_reclaim, warned_no_kill;
+        uint64_t last_note_ms;
+        /* Container cgroups whose memory.high the livelock guard raised:
+         * reconcile must not put the record's value back under it. */
+        size_t n_overrides;
+        char (*overrides)[512];
         bool quiet; /* `once`: actions go into its JSON document, not log lines */
         const char *psi_node_mode, *psi_kubepods_mode; /* "trigger", "timer" */
 };

@@ -82,6 +82,36 @@ static void psi_close(struct loop *l, struct psi_watch *w) {
         w->fd = -1;
 }
 
+/* psi_write() turns the last byte written into a NUL: send it. */
+static int write_trigger(int fd, uint64_t stall_us, uint64_t window_us) {
+        char trig[64];
+        int r = psi_trigger_format(stall_us, window_us, trig, sizeof(trig));
+        if (r < 0)
+                return r;
+        if (write(fd, trig, strlen(trig) + 1) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* Without CAP_SYS_RESOURCE (a container's root, say) kernels since 6.5
+ * accept only triggers whose window is a multiple of 2 s: they ride on the
+ * 2 s averaging instead of a real-time poller (psi.rst, "unprivileged
+ * users"). Older kernels say EPERM or EINVAL alike. Retry once with the
+ * window rounded up and the stall scaled to the same share. */
+static int psi_write_trigger(int fd, uint64_t stall_us, uint64_t window_us, const char *what) {
+        int r = write_trigger(fd, stall_us, window_us);
+        if ((r != -EINVAL && r != -EPERM) || window_us % 2000000 == 0)
+                return r;
+        uint64_t w2 = (window_us + 1999999) / 2000000 * 2000000;
+        uint64_t s2 = stall_us * w2 / window_us;
+        if (w2 > 10000000 || write_trigger(fd, s2, w2) < 0)
+                return r;
+        log_warn("%s: no CAP_SYS_RESOURCE for a %" PRIu64 " us window; armed the unprivileged "
+                 "trigger \"some %" PRIu64 " %" PRIu64 "\" (same share, 2 s granularity)",
+                 what, window_us, s2, w2);
+        return 0;
+}
+
 /* Open a PSI file O_RDWR|O_NONBLOCK and write a trigger (psi.rst). Only a
  * real procfs or cgroup2 file can carry one: on a plain file (a test's fake
  * tree) the write would just change the file, so check the file system
@@ -109,9 +139,8 @@ static int psi_arm(struct loop *l, struct psi_watch *w, int dirfd, const char *n
                 w->unsupported = true;
                 return -EOPNOTSUPP;
         }
-        /* psi_write() turns the last byte written into a NUL: send it. */
-        if (write(fd, trig, strlen(trig) + 1) < 0) {
-                r = negative_errno();
+        r = psi_write_trigger(fd, stall_us, window_us, what);
+        if (r < 0) {
                 log_warn("%s: the kernel refused the PSI trigger \"%s\": %s; waking by timer "
                          "every %d ms instead",
                          what, trig, strerror(-r), PSI_FALLBACK_MS);
@@ -236,15 +265,6 @@ static uint64_t watermark_delay_ms(const struct agent *a) {
                                        : ms;
 }
 
-static bool acting(const struct agent *a) {
-        if (a->st.in_episode)
-                return true;
-        for (size_t i = 0; i < a->st.n_pods; i++)
-                if (a->st.pods[i].step == MQ_STEP_THROTTLE)
-                        return true; /* relax steps still to come */
-        return false;
-}
-
 static void min_deadline(uint64_t *best, uint64_t t) {
         if (*best == 0 || t < *best)
                 *best = t;
@@ -255,10 +275,15 @@ static void arm_timer(struct loop *l) {
         uint64_t next = 0;
         if (a->cfg.reconcile_ms)
                 min_deadline(&next, l->last_reconcile_ms + a->cfg.reconcile_ms);
-        if (acting(a))
-                min_deadline(&next,
-                             l->last_decide_ms + (a->cfg.step_interval_ms ? a->cfg.step_interval_ms
-                                                                          : PSI_FALLBACK_MS));
+        /* The decision core's own schedule: next ladder step, relief check,
+         * relax step, livelock sample. Never sooner than MIN_EVENT_GAP_MS
+         * after the last decision, so a deadline the core leaves in the past
+         * cannot turn into a busy loop. */
+        uint64_t d = mq_next_deadline_ms(&a->cfg, &a->st);
+        if (d)
+                min_deadline(&next, d > l->last_decide_ms + MIN_EVENT_GAP_MS
+                                            ? d
+                                            : l->last_decide_ms + MIN_EVENT_GAP_MS);
         uint64_t wm = watermark_delay_ms(a);
         if (wm)
                 min_deadline(&next, l->last_scan_ms + wm);

@@ -125,6 +125,7 @@ static void agent_done(struct agent *a) {
         records_done(&a->recs);
         snapshot_done(&a->snap);
         mq_agent_state_done(&a->st);
+        free(a->overrides);
 }
 
 /* Config, root fds, records: what both `run` and `once` start from. */
@@ -217,7 +218,10 @@ static int cmd_check_config(const char *path) {
                 (void)fprintf(stderr, "memqos-agent: %s\n", err.msg);
                 return 1;
         }
+        _cleanup_free_ char *text = NULL;
         printf("%s: ok\n", path);
+        if (mq_config_to_json(&cfg, &text) == 0)
+                printf("%s\n", text);
         return 0;
 }
 

@@ -25,6 +25,8 @@ static void closedirp(DIR **d) {
 }
 
 void snapshot_done(struct mq_snapshot *s) {
+        for (size_t i = 0; i < s->n_pods; i++)
+                free(s->pods[i].containers);
         free(s->pods);
         *s = (struct mq_snapshot){0};
 }
@@ -93,6 +95,62 @@ static void read_limit(int fd, const char *name, uint64_t dflt, uint64_t *ret) {
                 *ret = dflt;
 }
 
+static int containers_push(struct mq_pod *pod, size_t *cap, const struct mq_container *c) {
+        if (pod->n_containers == *cap) {
+                size_t ncap = *cap ? *cap * 2 : 4;
+                struct mq_container *v = reallocarray(pod->containers, ncap, sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                pod->containers = v;
+                *cap = ncap;
+        }
+        pod->containers[pod->n_containers++] = *c;
+        return 0;
+}
+
+/* The containers of a pod, for the livelock guard: the hook sets
+ * memory.high on containers, so a stuck task is held by its container's
+ * limit. crun puts the task one level deeper, in a "container" child, where
+ * the hook's values are; use that when present. */
+static int read_containers(int pod_fd, struct mq_pod *pod) {
+        int dup = fcntl(pod_fd, F_DUPFD_CLOEXEC, 3);
+        if (dup < 0)
+                return negative_errno();
+        _cleanup_(closedirp) DIR *d = fdopendir(dup);
+        if (!d) {
+                int r = negative_errno();
+                (void)close(dup);
+                return r;
+        }
+        size_t cap = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                struct mq_container c = {0};
+                if (de->d_name[0] == '.' ||
+                    kube_container_id_from_name(de->d_name, c.id, sizeof(c.id)) < 0)
+                        continue;
+                _cleanup_close_ int fd =
+                        openat(pod_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                _cleanup_close_ int inner =
+                        openat(fd, "container", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                int n = snprintf(c.cgroup, sizeof(c.cgroup), "%s/%s%s", pod->cgroup, de->d_name,
+                                 inner >= 0 ? "/container" : "");
+                if (n < 0 || (size_t)n >= sizeof(c.cgroup))
+                        continue;
+                int cfd = inner >= 0 ? inner : fd;
+                if (cgroup_read_u64(cfd, "memory.current", &c.current) < 0)
+                        continue; /* gone, or not a memory cgroup */
+                read_limit(cfd, "memory.high", MQ_UNLIMITED, &c.high);
+                read_limit(cfd, "memory.max", MQ_UNLIMITED, &c.max);
+                int r = containers_push(pod, &cap, &c);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* Fill pod from its cgroup directory. -ENOENT when the pod went away. */
 static int read_pod(int fd, struct mq_pod *pod, char *big) {
         int r = cgroup_read_u64(fd, "memory.current", &pod->current);
@@ -119,7 +177,7 @@ static int read_pod(int fd, struct mq_pod *pod, char *big) {
                 (void)parse_memory_events_buf(big, &pod->events);
         if (cgroup_read_file(fd, "memory.pressure", big, BIG_FILE_MAX) >= 0)
                 (void)parse_psi_buf(big, &pod->psi);
-        return 0;
+        return read_containers(fd, pod) == -ENOMEM ? -ENOMEM : 0;
 }
 
 static int pods_push(struct mq_snapshot *s, size_t *cap, const struct mq_pod *pod) {
@@ -193,15 +251,24 @@ static int scan_dir(int dfd, const char *path, int descend, struct mq_snapshot *
                 p.priority = MQ_PRIO_NORMAL;
                 p.record_high = MQ_UNLIMITED;
                 int r = read_pod(fd, &p, big);
-                if (r == -ENOENT)
+                if (r == -ENOMEM) {
+                        free(p.containers);
+                        return r;
+                }
+                if (r == -ENOENT) {
+                        free(p.containers);
                         continue;
+                }
                 if (r < 0) {
+                        free(p.containers);
                         log_warn("skipping pod cgroup %s: %s", sub, strerror(-r));
                         continue;
                 }
                 r = pods_push(s, cap, &p);
-                if (r < 0)
+                if (r < 0) {
+                        free(p.containers);
                         return r;
+                }
         }
         return 0;
 }
