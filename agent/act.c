@@ -79,9 +79,11 @@ static int do_kill(struct agent *a, int fd, char *result, size_t size) {
                 a->warned_no_kill = true;
         }
         bool frozen = cgroup_write_file(fd, "cgroup.freeze", "1") == 0;
-        unsigned sent = 0;
-        for (int pass = 0; pass < 3; pass++)
-                sent += kill_procs(fd, 0);
+        /* Frozen, nothing can fork: one pass. Without a freezer, two more
+         * passes catch children forked while the first one ran. */
+        unsigned sent = kill_procs(fd, 0);
+        for (int pass = 0; !frozen && pass < 2; pass++)
+                (void)kill_procs(fd, 0);
         if (frozen)
                 (void)cgroup_write_file(fd, "cgroup.freeze", "0");
         a->cnt.kill_fallbacks++;
