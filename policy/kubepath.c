@@ -48,14 +48,17 @@ enum mq_qos kube_qos_from_path(const char *cgpath) {
 }
 
 int kube_pod_uid_from_name(const char *name, char ret_uid[static MQ_POD_UID_MAX]) {
-        const char *start;
+        char uid[MQ_POD_UID_MAX];
+        const char *start = NULL;
         size_t len;
 
         if (startswith(name, "kubepods-") && endswith(name, ".slice")) {
-                start = strstr(name, "pod");
-                if (!start || start == name)
+                /* the last "-pod": the escaped UID itself has no '-' */
+                for (const char *s = strstr(name, "-pod"); s; s = strstr(s + 1, "-pod"))
+                        start = s;
+                if (!start)
                         return -EINVAL;
-                start += 3;
+                start += 4;
                 len = strlen(start) - strlen(".slice");
         } else if (startswith(name, "pod")) {
                 start = name + 3;
@@ -69,9 +72,10 @@ int kube_pod_uid_from_name(const char *name, char ret_uid[static MQ_POD_UID_MAX]
                 char c = start[i];
                 if (!(isxdigit((unsigned char)c) || c == '-' || c == '_'))
                         return -EINVAL;
-                ret_uid[i] = c == '_' ? '-' : c;
+                uid[i] = c == '_' ? '-' : c;
         }
-        ret_uid[len] = '\0';
+        uid[len] = '\0';
+        memcpy(ret_uid, uid, len + 1);
         return 0;
 }
 

@@ -114,8 +114,9 @@ static int parse_suffix(const char *s, struct number *n) {
                 const char *name;
                 int scale10, scale2;
         } suffixes[] = {
-                {"", 0, 0},    {"m", -3, 0},  {"k", 3, 0},   {"M", 6, 0},   {"G", 9, 0},
-                {"T", 12, 0},  {"P", 15, 0},  {"E", 18, 0},  {"Ki", 0, 10}, {"Mi", 0, 20},
+                {"", 0, 0},    {"n", -9, 0},  {"u", -6, 0},  {"m", -3, 0},
+                {"k", 3, 0},   {"M", 6, 0},   {"G", 9, 0},   {"T", 12, 0},
+                {"P", 15, 0},  {"E", 18, 0},  {"Ki", 0, 10}, {"Mi", 0, 20},
                 {"Gi", 0, 30}, {"Ti", 0, 40}, {"Pi", 0, 50}, {"Ei", 0, 60},
         };
         for (size_t i = 0; i < ELEMENTSOF(suffixes); i++)
@@ -168,8 +169,9 @@ int quantity_parse(const char *s, uint64_t *ret_bytes, struct mq_error *err) {
         if (!s || !*s)
                 return mq_error_set(err, EINVAL, "empty quantity: %s", expected);
         if (strlen(s) > MAX_INPUT)
-                return mq_error_set(err, EINVAL, "quantity \"%.32s...\" is longer than %d characters",
-                                    s, MAX_INPUT);
+                return mq_error_set(err, EINVAL,
+                                    "quantity \"%.32s...\" is longer than %d characters", s,
+                                    MAX_INPUT);
         if (*p == '-')
                 return mq_error_set(err, EINVAL, "invalid quantity \"%s\": must not be negative",
                                     s);

@@ -3,7 +3,7 @@
  * bytes:
  *   quantity ::= ["+"] number suffix
  *   number   ::= digits | digits "." digits | digits "." | "." digits
- *   suffix   ::= "" | "m" | "k" | "M" | "G" | "T" | "P" | "E"      (decimal SI)
+ *   suffix   ::= "" | "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E"  (decimal SI)
  *              | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei"          (binary SI)
  *              | ("e" | "E") ["+" | "-"] digits                   (decimal exponent)
  * Fractions round up to the next whole byte, as Kubernetes rounds a memory

@@ -9,7 +9,7 @@
  *   "container": "app", "qos": "burstable", "priority": "normal",
  *   "annotations": { "memqos.io/memory-high": "90%", ... },  // those it used
  *   "applied": { "memory.high": "94371840", "memory.oom.group": "1", ... },
- *   "time": 1763765292,  "time_text": "2026-11-21T22:48:12Z"
+ *   "time": 1795301741, "time_text": "2026-11-21T22:55:41Z"
  * }
  * "applied" holds each file's value exactly as written, which is also what
  * the kernel reads back (byte values are page-aligned by the hook), so drift
@@ -24,10 +24,12 @@
 #include "types.h"
 
 #define MQ_RECORD_VERSION 1
-#define MQ_ID_MAX         256 /* runc/crun accept ids up to this order; refuse longer */
-#define MQ_NAME_MAX       254 /* a DNS subdomain (pod name, namespace) */
-#define MQ_RECORD_MAX_KV  32
-#define MQ_RECORD_DIR     "containers"
+/* Runtimes use 64 hex digits; the cap keeps ".<id>.json.<pid>" within
+ * NAME_MAX (255). */
+#define MQ_ID_MAX        240
+#define MQ_NAME_MAX      254 /* a DNS subdomain (pod name, namespace) */
+#define MQ_RECORD_MAX_KV 32
+#define MQ_RECORD_DIR    "containers"
 
 struct mq_kv {
         char *key;

@@ -35,11 +35,9 @@ struct path_case {
 #define FS_BU "/kubepods/burstable/pod" UID
 #define FS_GU "/kubepods/pod" UID
 
-/* SPEC DISAGREEMENT (kubepath.h, DESIGN.md): the systemd-driver pod slice
- * "kubepods-<qos>-pod<uid>.slice" / "kubepods-pod<uid>.slice" must yield the
- * UID with '-' restored. The implementation finds "pod" inside "kubepods"
- * (strstr), so every systemd pod name is refused (-EINVAL) and
- * kube_pod_from_path returns -ENOENT for every systemd path. */
+/* The systemd-driver pod slice "kubepods-<qos>-pod<uid>.slice" /
+ * "kubepods-pod<uid>.slice" yields the UID with '-' restored; the "pod"
+ * inside "kubepods" must not be taken for the pod marker. */
 static const struct path_case path_cases[] = {
         /* systemd driver */
         {SD_BE "/cri-containerd-" CID ".scope", MQ_QOS_BESTEFFORT, UID, sizeof(SD_BE) - 1},
@@ -124,7 +122,6 @@ struct name_case {
         const char *out;
 };
 
-/* The systemd names below are the SPEC DISAGREEMENT described above. */
 static const struct name_case pod_names[] = {
         {"pod" UID, 0, UID},
         {"kubepods-burstable-pod" UID_ESC ".slice", 0, UID},

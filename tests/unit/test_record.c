@@ -379,11 +379,8 @@ static void test_write_invalid_id(void **state) {
                 assert_int_equal(tmptree_count(s->root, "containers"), 0);
 }
 
-/* SPEC DISAGREEMENT: record_id_valid accepts ids up to MQ_ID_MAX (256)
- * bytes, but record_write names the file "<id>.json" and its temp file
- * ".<id>.json.<pid>", which pass NAME_MAX (255) well before that: ids from
- * about 245 bytes up are accepted as valid and then fail with
- * ENAMETOOLONG. */
+/* The longest valid id must fit both "<id>.json" and the temp file
+ * ".<id>.json.<pid>" within NAME_MAX (255). */
 static void test_write_longest_id(void **state) {
         struct state_dir *s = *state;
         char id[MQ_ID_MAX + 1], name[MQ_ID_MAX + 8];
@@ -395,7 +392,7 @@ static void test_write_longest_id(void **state) {
         fill(&a, id);
         int r = record_write(s->fd, &a, &err);
         if (r < 0)
-                fail_msg("SPEC: record_write of a valid %d-byte id: %d %s", MQ_ID_MAX, r, err.msg);
+                fail_msg("record_write of a valid %d-byte id: %d %s", MQ_ID_MAX, r, err.msg);
         (void)snprintf(name, sizeof(name), "%s.json", id);
         assert_int_equal(record_load(s->fd, name, &b, &err), 0);
         assert_string_equal(b.id, id);
