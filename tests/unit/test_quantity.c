@@ -51,6 +51,10 @@ static const struct ok_case ok_cases[] = {
         {"9E", 9000000000000000000ULL},
         /* milli: fractions of a byte round up */
         {"500m", 1},
+        {"1u", 1},
+        {"1n", 1},
+        {"3000000000n", 3},
+        {"2500000u", 3},
         {"1000m", 1},
         {"1001m", 2},
         {"0m", 0},
