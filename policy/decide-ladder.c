@@ -91,6 +91,13 @@ static int do_throttle(struct mq_ctx *c, size_t i, uint64_t value) {
 
 enum outcome { ACTED, EXHAUSTED, DEFERRED };
 
+/* A kill frees a pod's anonymous memory; its page cache stays charged to the
+ * cgroup until reclaimed (cgroup-v2.rst: a page stays charged to the cgroup
+ * that first touched it). Killing a pod holding little anon frees nothing. */
+static bool killable(const struct mq_pod *pod) {
+        return pod->anon >= MQ_POD_FLOOR_BYTES;
+}
+
 /* Advance pod i by one rung, skipping rungs that cannot help. */
 static int advance(struct mq_ctx *c, size_t i, enum outcome *ret, char *why, size_t size) {
         const struct mq_pod *pod = &c->snap->pods[i];
@@ -113,7 +120,7 @@ static int advance(struct mq_ctx *c, size_t i, enum outcome *ret, char *why, siz
                         return r;
                 }
         }
-        if (!c->cfg->kill_enabled) {
+        if (!c->cfg->kill_enabled || !killable(pod)) {
                 *ret = EXHAUSTED;
                 return 0;
         }
@@ -160,11 +167,11 @@ static int emergency_kill(struct mq_ctx *c, bool *ret_done) {
                 return 0;
         for (size_t k = 0; k < c->snap->n_pods; k++) {
                 size_t i = c->order[k];
-                if (!eligible(c, i))
+                if (!eligible(c, i) || !killable(&c->snap->pods[i]))
                         continue;
                 char cause[200];
-                (void)snprintf(cause, sizeof(cause), "MemAvailable %.1f%% is below %.1f%%, %s",
-                               c->pr.avail_pct, c->cfg->watermark_kill_pct, c->evidence);
+                (void)snprintf(cause, sizeof(cause), "below the %.1f%% kill watermark, %s",
+                               c->cfg->watermark_kill_pct, c->evidence);
                 *ret_done = true;
                 c->st->last_action_ms = c->snap->now_ms;
                 return mq_kill_pod(c, i, cause);

@@ -317,6 +317,7 @@ int mq_decide(const struct mq_config *cfg, const struct mq_snapshot *snap,
         mq_rank_pods(snap, c.order);
         assess(&c);
 
+        work.last_decision_ms = snap->now_ms;
         r = mq_livelock_guard(&c);
         if (r >= 0)
                 r = run_episode(&c);
@@ -335,9 +336,12 @@ static void earliest(uint64_t *d, uint64_t t) {
 }
 
 uint64_t mq_next_deadline_ms(const struct mq_config *cfg, const struct mq_agent_state *state) {
-        uint64_t d = 0;
+        uint64_t d = 0, last = state->last_decision_ms;
         if (state->in_episode) {
-                earliest(&d, state->last_action_ms + cfg->step_interval_ms);
+                /* Re-check at least once per step interval during an episode:
+                 * the next step, or the relief, may be due without any event. */
+                uint64_t step = state->last_action_ms > last ? state->last_action_ms : last;
+                earliest(&d, step + cfg->step_interval_ms);
                 earliest(&d, state->last_pressure_ms + cfg->relief_ms);
         }
         for (size_t i = 0; i < state->n_pods; i++) {
@@ -347,5 +351,8 @@ uint64_t mq_next_deadline_ms(const struct mq_config *cfg, const struct mq_agent_
                 if (p->stuck_since_ms && cfg->livelock_ms)
                         earliest(&d, p->livelock_sample_ms + MQ_LIVELOCK_SAMPLE_MS);
         }
+        /* Never a time already past: the caller would spin. */
+        if (d && d <= last)
+                d = last + cfg->step_interval_ms;
         return d;
 }

@@ -122,6 +122,7 @@ struct mq_agent_state {
         uint64_t last_pressure_ms;          /* when pressure was last seen */
         char last_kill_uid[MQ_POD_UID_MAX]; /* the most recent kill, to confirm it */
         uint64_t last_kill_anon;            /* that pod's anon at the kill */
+        uint64_t last_decision_ms;          /* now_ms of the last mq_decide() */
 };
 
 enum mq_action_kind {
@@ -140,7 +141,7 @@ struct mq_action {
         char pod_uid[MQ_POD_UID_MAX];
         char cgroup[512]; /* cgroup path the write goes to: the pod's; for UNSTICK
                            * possibly one of its containers'; "" for NOTE */
-        uint64_t value;
+        uint64_t value;   /* bytes; MQ_UNLIMITED means write "max" */
         char reason[256]; /* one sentence with the numbers that decided it */
 };
 
