@@ -169,6 +169,10 @@ static const struct err_case err_cases[] = {
          "config: \"psi.node.window_ms\" must be an integer from 500 to 10000 (ms), got 100."},
         {"{\"psi\": {\"node\": {\"window_ms\": 20000}}}",
          "config: \"psi.node.window_ms\" must be an integer from 500 to 10000 (ms), got 20000."},
+        {"{\"psi\": {\"kubepods\": {\"window_ms\": 499}}}",
+         "config: \"psi.kubepods.window_ms\" must be an integer from 500 to 10000 (ms), got 499."},
+        {"{\"watermarks\": {\"reclaim_pct\": NaN}}",
+         "config: \"watermarks.reclaim_pct\" must be a number from 0 to 100 (percent), got NaN."},
         {"{\"psi\": {\"node\": {\"some_ms\": 0}}}",
          "config: \"psi.node.some_ms\" must be an integer from 1 to 9999 (ms), got 0."},
         {"{\"psi\": {\"kubepods\": {\"some_ms\": \"150\"}}}",
@@ -295,6 +299,10 @@ static void test_validate_built_config(void **state) {
         assert_int_equal(mq_config_validate(&c, &err), -EINVAL);
         assert_string_equal(err.msg, "config: \"ladder.relax_pct\" must be an integer from 1 to "
                                      "100 (percent), got 0.");
+        mq_config_defaults(&c);
+        c.protected_priority = (enum mq_priority)(_MQ_PRIO_MAX + 1);
+        assert_int_equal(mq_config_validate(&c, &err), -EINVAL);
+        assert_string_equal(err.msg, "config: \"protect.priority\" is not a known tier.");
         mq_config_defaults(&c);
         c.psi_node_some_us = c.psi_node_window_us;
         assert_int_equal(mq_config_validate(&c, &err), -EINVAL);
