@@ -153,8 +153,8 @@ static int note(struct mq_ctx *c, size_t n_protected, const char *deferred) {
                                    "it to the kernel OOM killer: %s.",
                                    n_protected, c->evidence);
         return mq_ctx_emit(c, MQ_ACT_NOTE, NULL, NULL, 0,
-                           "under pressure but every eligible pod was already acted on "
-                           "(%zu protected), leaving it to the kernel OOM killer: %s.",
+                           "under pressure but nothing left to act on (%zu protected, the rest "
+                           "already acted on or too small): %s.",
                            n_protected, c->evidence);
 }
 

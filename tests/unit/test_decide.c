@@ -691,9 +691,9 @@ static void test_kill_disabled_moves_on(void **state) {
         expect_n(a, 1);
         expect_act(a, 0, MQ_ACT_NOTE, "", 0);
         assert_string_equal(a->v[0].reason,
-                            "under pressure but every eligible pod was already acted on (0 "
-                            "protected), leaving it to the kernel OOM killer: MemAvailable 1024 "
-                            "MiB (6.2%), node PSI some avg10 0.0%, stall +0 ms in 1000 ms.");
+                            "under pressure but nothing left to act on (0 protected, the rest "
+                            "already acted on or too small): MemAvailable 1024 MiB (6.2%), node "
+                            "PSI some avg10 0.0%, stall +0 ms in 1000 ms.");
         sim_free(s);
 }
 
