@@ -27,13 +27,8 @@ int agent_path_join(char *buf, size_t size, const char *dir, const char *name) {
         return 0;
 }
 
-int agent_config_load(const char *path, struct mq_config *ret, struct mq_error *err) {
-        struct mq_config cfg;
-        mq_config_defaults(&cfg);
-        if (!path) {
-                *ret = cfg;
-                return 0;
-        }
+/* The whole file into a malloc'd, NUL-terminated buffer. */
+static int read_text(const char *path, char **ret, struct mq_error *err) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return mq_error_set(err, errno, "cannot open config %s: %s", path, strerror(errno));
@@ -43,24 +38,43 @@ int agent_config_load(const char *path, struct mq_config *ret, struct mq_error *
         if (st.st_size > CONFIG_FILE_MAX)
                 return mq_error_set(err, EFBIG, "config %s is larger than %d bytes", path,
                                     CONFIG_FILE_MAX);
-        _cleanup_free_ char *buf = malloc((size_t)st.st_size + 1);
+        size_t size = (size_t)st.st_size, len = 0;
+        char *buf = malloc(size + 1);
         if (!buf)
                 return -ENOMEM;
-        size_t len = 0;
-        while (len < (size_t)st.st_size) {
-                ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+        while (len < size) {
+                ssize_t n = read(fd, buf + len, size - len);
                 if (n < 0 && errno == EINTR)
                         continue;
-                if (n < 0)
-                        return mq_error_set(err, errno, "cannot read config %s: %s", path,
-                                            strerror(errno));
+                if (n < 0) {
+                        int saved = errno;
+                        free(buf);
+                        return mq_error_set(err, saved, "cannot read config %s: %s", path,
+                                            strerror(saved));
+                }
                 if (n == 0)
                         break;
                 len += (size_t)n;
         }
         buf[len] = '\0';
+        *ret = buf;
+        return 0;
+}
+
+int agent_config_load(const char *path, struct mq_config *ret, struct mq_error *err) {
+        struct mq_config cfg;
+        mq_config_defaults(&cfg);
+        if (!path) {
+                *ret = cfg;
+                return 0;
+        }
+        char *buf = NULL;
+        int r = read_text(path, &buf, err);
+        if (r < 0)
+                return r;
         struct mq_error perr = {{0}};
-        int r = mq_config_parse_buf(buf, &cfg, &perr);
+        r = mq_config_parse_buf(buf, &cfg, &perr);
+        free(buf);
         if (r < 0)
                 return mq_error_set(err, -r, "config %s: %s", path,
                                     perr.msg[0] ? perr.msg : strerror(-r));

@@ -5,7 +5,7 @@
  * killing the process: an unexpected call from a library (say, a locale or
  * a new glibc path) then shows up as one failed operation in the log, while
  * a kill action would take node protection down with it. */
-#include "seccomp.h"
+#include "confine.h"
 
 #include <seccomp.h>
 

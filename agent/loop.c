@@ -15,12 +15,12 @@
 
 #include "act.h"
 #include "cgfs.h"
+#include "confine.h"
 #include "ctl.h"
 #include "log.h"
 #include "psi.h"
 #include "records.h"
 #include "scan.h"
-#include "seccomp.h"
 
 #define MIN_EVENT_GAP_MS 100 /* memory.events can change ~50 times a second per pod */
 #define PSI_FALLBACK_MS  1000
@@ -516,10 +516,9 @@ static void handle(struct loop *l, const struct epoll_event *evs, int n) {
         if (l->stop)
                 return;
         uint64_t now = agent_now_ms();
-        if (best == MQ_TRIGGER_PSI_NODE || best == MQ_TRIGGER_PSI_KUBEPODS)
-                cycle(l, best); /* pressure: act now, no debounce */
-        else if (woke && now >= l->last_scan_ms + MIN_EVENT_GAP_MS)
-                cycle(l, best);
+        bool pressure = best == MQ_TRIGGER_PSI_NODE || best == MQ_TRIGGER_PSI_KUBEPODS;
+        if (pressure || (woke && now >= l->last_scan_ms + MIN_EVENT_GAP_MS))
+                cycle(l, best); /* pressure acts at once; other events at most every 100 ms */
         else if (woke) {
                 if (!l->pending || urgency(best) > urgency(l->pending_trigger))
                         l->pending_trigger = best;

@@ -81,8 +81,9 @@ int records_load_all(int state_fd, struct agent_records *ret) {
 }
 
 int records_pod_uid(const struct mq_record *rec, char ret_uid[static MQ_POD_UID_MAX]) {
-        if (rec->pod_uid && rec->pod_uid[0] && strlen(rec->pod_uid) < MQ_POD_UID_MAX) {
-                strcpy(ret_uid, rec->pod_uid);
+        size_t n = rec->pod_uid ? strlen(rec->pod_uid) : 0;
+        if (n > 0 && n < MQ_POD_UID_MAX) {
+                memcpy(ret_uid, rec->pod_uid, n + 1);
                 return 0;
         }
         if (rec->cgroup)

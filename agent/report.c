@@ -82,12 +82,13 @@ static struct json_object *report_pods(const struct mq_config *cfg,
         struct json_object *arr = json_object_new_array();
         if (snap->n_pods == 0)
                 return arr;
-        _cleanup_free_ size_t *order = calloc(snap->n_pods, sizeof(*order));
+        size_t *order = calloc(snap->n_pods, sizeof(*order));
         if (!order)
                 return arr;
         mq_rank_pods(snap, order);
         for (size_t i = 0; i < snap->n_pods; i++)
                 json_object_array_add(arr, report_pod(cfg, &snap->pods[order[i]], i + 1));
+        free(order);
         return arr;
 }
 
@@ -223,7 +224,7 @@ struct json_object *report_explain(const struct agent *a, const char *key, struc
                 (void)snprintf(uid, sizeof(uid), "%s", key);
 
         size_t idx = SIZE_MAX, rank = 0;
-        _cleanup_free_ size_t *order = calloc(a->snap.n_pods + 1, sizeof(*order));
+        size_t *order = calloc(a->snap.n_pods + 1, sizeof(*order));
         if (!order) {
                 (void)mq_error_set(err, ENOMEM, "out of memory");
                 return NULL;
@@ -235,6 +236,7 @@ struct json_object *report_explain(const struct agent *a, const char *key, struc
                         idx = order[i];
                         rank = i + 1;
                 }
+        free(order);
         if (idx == SIZE_MAX && !byid) {
                 (void)mq_error_set(err, ENOENT,
                                    "no pod UID or container id \"%s\" in the last scan (%zu pods) "

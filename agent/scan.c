@@ -53,10 +53,6 @@ int scan_pod_uid_from_name(const char *name, char ret_uid[static MQ_POD_UID_MAX]
 int scan_node(int proc_fd, struct mq_psi *ret_psi, struct mq_meminfo *ret_mi,
               struct mq_error *err) {
         char buf[1024];
-        _cleanup_free_ char *big = malloc(BIG_FILE_MAX);
-        if (!big)
-                return -ENOMEM;
-
         _cleanup_close_ int pfd =
                 openat(proc_fd, "pressure", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         int r = pfd < 0 ? negative_errno() : cgroup_read_file(pfd, "memory", buf, sizeof(buf));
@@ -71,11 +67,16 @@ int scan_node(int proc_fd, struct mq_psi *ret_psi, struct mq_meminfo *ret_mi,
         if (parse_psi_buf(buf, &psi) < 0)
                 return mq_error_set(err, EINVAL, "cannot parse pressure/memory: \"%.80s\"", buf);
 
+        char *big = malloc(BIG_FILE_MAX);
+        if (!big)
+                return -ENOMEM;
         r = cgroup_read_file(proc_fd, "meminfo", big, BIG_FILE_MAX);
+        struct mq_meminfo mi;
+        int pr = r < 0 ? r : parse_meminfo_buf(big, &mi);
+        free(big);
         if (r < 0)
                 return mq_error_set(err, -r, "cannot read meminfo: %s", strerror(-r));
-        struct mq_meminfo mi;
-        if (parse_meminfo_buf(big, &mi) < 0)
+        if (pr < 0)
                 return mq_error_set(err, EINVAL,
                                     "cannot parse meminfo: expected MemTotal and MemAvailable "
                                     "lines in kB");
@@ -245,8 +246,8 @@ static int scan_dir(int dfd, const char *path, int descend, struct mq_snapshot *
                         continue;
                 }
                 struct mq_pod p = {0};
-                strcpy(p.uid, uid);
-                strcpy(p.cgroup, sub);
+                memcpy(p.uid, uid, sizeof(p.uid));
+                memcpy(p.cgroup, sub, sizeof(p.cgroup));
                 p.qos = kube_qos_from_path(sub);
                 p.priority = MQ_PRIO_NORMAL;
                 p.record_high = MQ_UNLIMITED;
@@ -313,14 +314,14 @@ static void apply_records(const struct agent_records *recs, struct mq_snapshot *
 int scan_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *ret,
                   struct mq_error *err) {
         struct mq_snapshot s = {.trigger = trigger, .now_ms = agent_now_ms()};
-        struct mq_meminfo mi;
+        struct mq_meminfo mi = {0};
         int r = scan_node(a->proc_fd, &s.node_psi, &mi, err);
         if (r < 0)
                 return r;
         s.mem_total = mi.mem_total;
         s.mem_available = mi.mem_available;
 
-        _cleanup_free_ char *big = malloc(BIG_FILE_MAX);
+        char *big = malloc(BIG_FILE_MAX);
         if (!big)
                 return -ENOMEM;
         size_t cap = 0;
@@ -333,10 +334,12 @@ int scan_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *
                         continue;
                 r = scan_dir(fd, path, 1, &s, &cap, big);
                 if (r < 0) {
+                        free(big);
                         snapshot_done(&s);
                         return mq_error_set(err, -r, "cannot scan %s: %s", path, strerror(-r));
                 }
         }
+        free(big);
         apply_records(&a->recs, &s);
         *ret = s;
         return 0;
