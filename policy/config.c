@@ -82,37 +82,38 @@ enum key_kind {
 
 struct key_spec {
         const char *path;
-        enum key_kind kind;
+        const char *unit; /* "ms", "percent" */
         size_t off;
         uint64_t min, max; /* inclusive; for K_PCT_REAL too */
-        bool zero_off;     /* 0 is also allowed and means "off" */
-        const char *unit;  /* "ms", "percent" */
+        enum key_kind kind;
+        bool zero_off; /* 0 is also allowed and means "off" */
 };
 
-#define F(field) offsetof(struct mq_config, field)
+#define KEY(path, kind, field, min, max, zero_off, unit)                                           \
+        { path, unit, offsetof(struct mq_config, field), min, max, kind, zero_off }
 
 static const struct key_spec keys[] = {
-        {"psi.node.some_ms", K_MS_US, F(psi_node_some_us), 1, 9999, false, "ms"},
-        {"psi.node.window_ms", K_MS_US, F(psi_node_window_us), 500, 10000, false, "ms"},
-        {"psi.kubepods.some_ms", K_MS_US, F(psi_kubepods_some_us), 1, 9999, false, "ms"},
-        {"psi.kubepods.window_ms", K_MS_US, F(psi_kubepods_window_us), 500, 10000, false, "ms"},
-        {"watermarks.reclaim_pct", K_PCT_REAL, F(watermark_reclaim_pct), 0, 100, false, "percent"},
-        {"watermarks.kill_pct", K_PCT_REAL, F(watermark_kill_pct), 0, 100, false, "percent"},
-        {"ladder.step_interval_ms", K_U64, F(step_interval_ms), 100, 60000, false, "ms"},
-        {"ladder.reclaim_pct", K_U64, F(reclaim_fraction_pct), 0, 100, false, "percent"},
-        {"ladder.throttle_pct", K_U64, F(throttle_step_pct), 0, 100, false, "percent"},
-        {"ladder.relax_pct", K_U64, F(relax_step_pct), 1, 100, false, "percent"},
-        {"ladder.relief_ms", K_U64, F(relief_ms), 0, 600000, false, "ms"},
-        {"ladder.kill", K_BOOL, F(kill_enabled), 0, 0, false, NULL},
-        {"ladder.kill_cooldown_ms", K_U64, F(kill_cooldown_ms), 0, 600000, false, "ms"},
-        {"protect.priority", K_PRIORITY, F(protected_priority), 0, 0, false, NULL},
-        {"protect.guaranteed", K_BOOL, F(protect_guaranteed), 0, 0, false, NULL},
-        {"livelock.stuck_ms", K_U64, F(livelock_ms), 1000, 600000, true, "ms"},
-        {"livelock.full_pct", K_PCT_REAL, F(livelock_full_pct), 1, 100, false, "percent"},
-        {"livelock.kill", K_BOOL, F(livelock_kill), 0, 0, false, NULL},
-        {"reconcile_ms", K_U64, F(reconcile_ms), 1000, 86400000, false, "ms"},
-        {"propagate_protection", K_BOOL, F(propagate_protection), 0, 0, false, NULL},
-        {"dry_run", K_BOOL, F(dry_run), 0, 0, false, NULL},
+        KEY("psi.node.some_ms", K_MS_US, psi_node_some_us, 1, 9999, false, "ms"),
+        KEY("psi.node.window_ms", K_MS_US, psi_node_window_us, 500, 10000, false, "ms"),
+        KEY("psi.kubepods.some_ms", K_MS_US, psi_kubepods_some_us, 1, 9999, false, "ms"),
+        KEY("psi.kubepods.window_ms", K_MS_US, psi_kubepods_window_us, 500, 10000, false, "ms"),
+        KEY("watermarks.reclaim_pct", K_PCT_REAL, watermark_reclaim_pct, 0, 100, false, "percent"),
+        KEY("watermarks.kill_pct", K_PCT_REAL, watermark_kill_pct, 0, 100, false, "percent"),
+        KEY("ladder.step_interval_ms", K_U64, step_interval_ms, 100, 60000, false, "ms"),
+        KEY("ladder.reclaim_pct", K_U64, reclaim_fraction_pct, 0, 100, false, "percent"),
+        KEY("ladder.throttle_pct", K_U64, throttle_step_pct, 0, 100, false, "percent"),
+        KEY("ladder.relax_pct", K_U64, relax_step_pct, 1, 100, false, "percent"),
+        KEY("ladder.relief_ms", K_U64, relief_ms, 0, 600000, false, "ms"),
+        KEY("ladder.kill", K_BOOL, kill_enabled, 0, 0, false, NULL),
+        KEY("ladder.kill_cooldown_ms", K_U64, kill_cooldown_ms, 0, 600000, false, "ms"),
+        KEY("protect.priority", K_PRIORITY, protected_priority, 0, 0, false, NULL),
+        KEY("protect.guaranteed", K_BOOL, protect_guaranteed, 0, 0, false, NULL),
+        KEY("livelock.stuck_ms", K_U64, livelock_ms, 1000, 600000, true, "ms"),
+        KEY("livelock.full_pct", K_PCT_REAL, livelock_full_pct, 1, 100, false, "percent"),
+        KEY("livelock.kill", K_BOOL, livelock_kill, 0, 0, false, NULL),
+        KEY("reconcile_ms", K_U64, reconcile_ms, 1000, 86400000, false, "ms"),
+        KEY("propagate_protection", K_BOOL, propagate_protection, 0, 0, false, NULL),
+        KEY("dry_run", K_BOOL, dry_run, 0, 0, false, NULL),
 };
 
 static void *field(struct mq_config *c, const struct key_spec *k) {
@@ -286,7 +287,7 @@ static int check_key(const struct mq_config *c, const struct key_spec *k, struct
         double v;
         switch (k->kind) {
         case K_MS_US:
-                v = (double)(*(const uint64_t *)cfield(c, k) / MS_US);
+                v = (double)*(const uint64_t *)cfield(c, k) / (double)MS_US;
                 break;
         case K_U64:
                 v = (double)*(const uint64_t *)cfield(c, k);

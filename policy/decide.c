@@ -84,6 +84,15 @@ void mq_pod_label(const struct mq_pod *pod, char *buf, size_t size) {
 
 int mq_ctx_emit(struct mq_ctx *c, enum mq_action_kind kind, const struct mq_pod *pod,
                 const char *cgroup, uint64_t value, const char *fmt, ...) {
+        struct mq_action x = {.kind = kind, .value = value};
+        va_list ap;
+        va_start(ap, fmt);
+        (void)vsnprintf(x.reason, sizeof(x.reason), fmt, ap);
+        va_end(ap);
+        if (pod)
+                (void)snprintf(x.pod_uid, sizeof(x.pod_uid), "%s", pod->uid);
+        (void)snprintf(x.cgroup, sizeof(x.cgroup), "%s", cgroup ? cgroup : "");
+
         struct mq_actions *a = &c->acts;
         if (a->n == a->cap) {
                 size_t cap = a->cap ? a->cap * 2 : 8;
@@ -93,15 +102,7 @@ int mq_ctx_emit(struct mq_ctx *c, enum mq_action_kind kind, const struct mq_pod 
                 a->v = v;
                 a->cap = cap;
         }
-        struct mq_action *x = &a->v[a->n++];
-        *x = (struct mq_action){.kind = kind, .value = value};
-        if (pod)
-                (void)snprintf(x->pod_uid, sizeof(x->pod_uid), "%s", pod->uid);
-        (void)snprintf(x->cgroup, sizeof(x->cgroup), "%s", cgroup ? cgroup : "");
-        va_list ap;
-        va_start(ap, fmt);
-        (void)vsnprintf(x->reason, sizeof(x->reason), fmt, ap);
-        va_end(ap);
+        a->v[a->n++] = x;
         return 0;
 }
 
@@ -196,64 +197,6 @@ static struct mq_pod_state *carry_states(const struct mq_snapshot *snap,
                 ps[i].seen = true;
         }
         return ps;
-}
-
-static const struct mq_pod *find_pod(const struct mq_snapshot *snap, const char *uid) {
-        for (size_t i = 0; i < snap->n_pods; i++)
-                if (streq(snap->pods[i].uid, uid))
-                        return &snap->pods[i];
-        return NULL;
-}
-
-bool mq_kill_allowed(const struct mq_ctx *c, char *why, size_t size) {
-        const struct mq_config *cfg = c->cfg;
-        const struct mq_agent_state *st = c->st;
-        uint64_t now = c->snap->now_ms;
-        if (!cfg->kill_enabled) {
-                (void)snprintf(why, size, "kills are disabled (ladder.kill)");
-                return false;
-        }
-        if (st->last_kill_ms == 0 && !st->last_kill_uid[0])
-                return true;
-        if (now < st->last_kill_ms + cfg->kill_cooldown_ms) {
-                (void)snprintf(why, size, "last kill %.1f s ago, cooldown %.1f s",
-                               (double)(now - st->last_kill_ms) / 1000.0,
-                               (double)cfg->kill_cooldown_ms / 1000.0);
-                return false;
-        }
-        /* No kill storms: the previous kill must have freed its memory first,
-         * or the next snapshot would blame the next pod for memory that is
-         * merely still being released. */
-        const struct mq_pod *prev = find_pod(c->snap, st->last_kill_uid);
-        uint64_t longest = cfg->kill_cooldown_ms > cfg->step_interval_ms ? cfg->kill_cooldown_ms
-                                                                         : cfg->step_interval_ms;
-        if (prev && prev->anon > st->last_kill_anon / 2 &&
-            now < st->last_kill_ms + MQ_KILL_CONFIRM_FACTOR * longest) {
-                char anon[24];
-                mq_fmt_mib(prev->anon, anon);
-                (void)snprintf(why, size, "pod %s killed %.1f s ago still holds %s anon", prev->uid,
-                               (double)(now - st->last_kill_ms) / 1000.0, anon);
-                return false;
-        }
-        return true;
-}
-
-int mq_kill_pod(struct mq_ctx *c, size_t i, const char *cause) {
-        const struct mq_pod *pod = &c->snap->pods[i];
-        char label[160], cur[24], anon[24];
-        mq_pod_label(pod, label, sizeof(label));
-        mq_fmt_mib(pod->current, cur);
-        mq_fmt_mib(pod->anon, anon);
-        int r = mq_ctx_emit(c, MQ_ACT_KILL, pod, pod->cgroup, 1, "kill %s (usage %s, anon %s): %s.",
-                            label, cur, anon, cause);
-        if (r < 0)
-                return r;
-        c->ps[i].step = MQ_STEP_KILL;
-        c->ps[i].step_at_ms = c->snap->now_ms;
-        c->st->last_kill_ms = c->snap->now_ms;
-        c->st->last_kill_anon = pod->anon;
-        (void)snprintf(c->st->last_kill_uid, sizeof(c->st->last_kill_uid), "%s", pod->uid);
-        return 0;
 }
 
 /* Episode bookkeeping; then the ladder while pressure lasts, or the relax
