@@ -35,7 +35,8 @@ build_base() {
   local root
   root=$(mktemp -d "$cache/root.XXXXXX")
   trap 'rm -rf "$root"' RETURN
-  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,run,tmp,mnt,vm,lib/modules}
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,proc,sys,dev,run,tmp,mnt,vm,newroot,lib/modules,var/lib,var/tmp}
+  ln -s /run "$root/var/run"
   install -m 0755 /bin/busybox "$root/bin/busybox"
   install -m 0755 "$here/guest/init" "$root/init"
   install -m 0644 "$here/guest/lib.sh" "$root/vm/lib.sh"
@@ -61,9 +62,13 @@ build_base() {
     add_bin "$root" "$(command -v conmon)" /usr/bin/conmon
     cp -r "$here/guest/containers" "$root/etc/containers"
   fi
-  if [ -d "$here/../../deploy/oci-hooks.d" ]; then
-    mkdir -p "$root/usr/share/memqos"
-    cp -r "$here/../../deploy/oci-hooks.d" "$root/usr/share/memqos/"
+  # The shipped oci-hooks.d file names /usr/local/bin/memqos-hook.
+  [ -e "$root/usr/bin/memqos-hook" ] && ln -s /usr/bin/memqos-hook "$root/usr/local/bin/memqos-hook"
+  # VM_HOOKS_DIR tries another oci-hooks.d directory than the shipped one.
+  local hooks=${VM_HOOKS_DIR:-$here/../../deploy/oci-hooks.d}
+  if [ -d "$hooks" ]; then
+    mkdir -p "$root/usr/share/memqos/oci-hooks.d"
+    cp "$hooks"/*.json "$root/usr/share/memqos/oci-hooks.d/"
   fi
 
   # The container rootfs: busybox with its applet links, and memhog.

@@ -1,0 +1,18 @@
+# Real-kernel suite (tests/vm/): included by the top Makefile.
+#   make check-vm [VM_KERNELS="6.1 6.12"] [VM_SCENARIOS="hook-runc hook-crun"]
+#   make demo
+# Both install their own packages and fetch the kernels into tests/vm/cache/.
+
+VM_KERNELS   ?= 6.1 6.12
+VM_SCENARIOS ?=
+
+.PHONY: check-vm demo
+
+check-vm: all
+	VM_BUILD=$(abspath $(BUILD)) VM_KERNELS="$(VM_KERNELS)" \
+		$(if $(strip $(VM_SCENARIOS)),VM_SCENARIOS="$(VM_SCENARIOS)") tests/vm/run.sh
+
+check: check-vm
+
+demo: all
+	VM_BUILD=$(abspath $(BUILD)) tests/vm/demo.sh
