@@ -17,6 +17,16 @@ void log_warn(const char *fmt, ...) {
         (void)fprintf(stderr, "memqos-agent: warning: %s\n", msg);
 }
 
+void log_error(const char *fmt, ...) {
+        char msg[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
+        (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        (void)fprintf(stderr, "memqos-agent: error: %s\n", msg);
+}
+
 void log_info(const char *fmt, ...) {
         char msg[1024];
         va_list ap;

@@ -12,6 +12,7 @@
 
 void log_warn(const char *fmt, ...) _printf_(1, 2);
 void log_info(const char *fmt, ...) _printf_(1, 2);
+void log_error(const char *fmt, ...) _printf_(1, 2);
 
 /* Wall-clock time as "2026-11-21T22:48:12.345Z". */
 void log_time_text(char buf[static 32]);

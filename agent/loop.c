@@ -54,6 +54,7 @@ struct loop {
         bool rewatch, records_dirty, pending, stop;
         enum mq_trigger pending_trigger;
         uint64_t last_scan_ms, last_reconcile_ms, last_decide_ms;
+        uint64_t last_meminfo_ms; /* the watermark timer's last read of meminfo */
 };
 
 /* Most urgent first: the order in which simultaneous wakeups are reported. */
@@ -286,7 +287,7 @@ static void arm_timer(struct loop *l) {
                                             : l->last_decide_ms + MIN_EVENT_GAP_MS);
         uint64_t wm = watermark_delay_ms(a);
         if (wm)
-                min_deadline(&next, l->last_scan_ms + wm);
+                min_deadline(&next, l->last_meminfo_ms + wm);
         if (l->node.fd < 0)
                 min_deadline(&next, l->last_scan_ms + PSI_FALLBACK_MS);
         if (l->pending)
@@ -320,7 +321,7 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         struct mq_snapshot snap;
         struct mq_error err = {{0}};
         int r = scan_snapshot(a, trigger, &snap, &err);
-        l->last_scan_ms = agent_now_ms();
+        l->last_scan_ms = l->last_meminfo_ms = agent_now_ms();
         l->pending = false;
         if (r < 0) {
                 log_warn("scan failed: %s", err.msg);
@@ -468,6 +469,11 @@ static int setup_fds(struct loop *l) {
 }
 
 static void loop_close(struct loop *l) {
+        char sock[4096];
+        /* Ours to remove: a later `status` then says "not running" at once. */
+        if (l->ctlfd >= 0 &&
+            agent_path_join(sock, sizeof(sock), l->a->opts.state_dir, AGENT_SOCKET_NAME) == 0)
+                (void)unlink(sock);
         psi_close(l, &l->node);
         for (size_t i = 0; i < ELEMENTSOF(l->kube); i++)
                 psi_close(l, &l->kube[i]);
@@ -476,6 +482,41 @@ static void loop_close(struct loop *l) {
         closep(&l->inofd);
         closep(&l->tfd);
         closep(&l->ctlfd);
+}
+
+/* Timer slack: a deadline this close counts as due. */
+#define DUE_SLACK_MS 2
+
+/* Is anything other than the watermark due: a pending event, the PSI
+ * fallback, a ladder step of the decision core, or reconcile? */
+static bool full_cycle_due(const struct loop *l, uint64_t now) {
+        const struct agent *a = l->a;
+        uint64_t soon = now + DUE_SLACK_MS;
+        uint64_t d = mq_next_deadline_ms(&a->cfg, &a->st);
+        return l->pending || (l->node.fd < 0 && soon >= l->last_scan_ms + PSI_FALLBACK_MS) ||
+               (d && soon >= d) ||
+               (a->cfg.reconcile_ms && soon >= l->last_reconcile_ms + a->cfg.reconcile_ms);
+}
+
+/* The watermark timer alone: read /proc/meminfo and PSI (microseconds) and
+ * take a full snapshot only when MemAvailable fell below the reclaim
+ * watermark. Returns true when that was all there was to do. */
+static bool watermark_only(struct loop *l) {
+        struct agent *a = l->a;
+        struct mq_meminfo mi;
+        struct mq_psi psi;
+        struct mq_error err = {{0}};
+        a->cnt.wakeups[MQ_TRIGGER_WATERMARK]++;
+        l->last_meminfo_ms = agent_now_ms();
+        if (scan_node(a->proc_fd, &psi, &mi, &err) < 0)
+                return false; /* let the full cycle report it */
+        a->snap.node_psi = psi;
+        a->snap.mem_total = mi.mem_total;
+        a->snap.mem_available = mi.mem_available;
+        if (mi.mem_available >= pct_of(mi.mem_total, a->cfg.watermark_reclaim_pct))
+                return true;
+        cycle(l, MQ_TRIGGER_WATERMARK);
+        return true;
 }
 
 static void handle(struct loop *l, const struct epoll_event *evs, int n) {
@@ -523,7 +564,7 @@ static void handle(struct loop *l, const struct epoll_event *evs, int n) {
                 if (!l->pending || urgency(best) > urgency(l->pending_trigger))
                         l->pending_trigger = best;
                 l->pending = true;
-        } else if (timer) {
+        } else if (timer && (full_cycle_due(l, now) || !watermark_only(l))) {
                 enum mq_trigger t = l->pending ? l->pending_trigger : MQ_TRIGGER_TIMER;
                 l->a->cnt.wakeups[t]++;
                 cycle(l, t);
@@ -546,7 +587,17 @@ int loop_run(struct agent *a) {
                 .rewatch = true,
                 .records_dirty = true,
         };
-        int r = setup_fds(&l);
+        /* A kernel without PSI cannot be watched the way this agent works:
+         * say so before anything else is set up. */
+        struct mq_psi psi;
+        struct mq_meminfo mi;
+        struct mq_error perr = {{0}};
+        int r = scan_node(a->proc_fd, &psi, &mi, &perr);
+        if (r < 0) {
+                log_error("cannot start: %s", perr.msg);
+                return r;
+        }
+        r = setup_fds(&l);
         if (r < 0) {
                 if (r != -EADDRINUSE)
                         log_warn("cannot set up the event loop: %s", strerror(-r));

@@ -202,6 +202,15 @@ static void test_run_dry_run_lines(void **state) {
         setup(&f, true);
         start(&f, NULL);
         assert_true(agent_wait_text(f.d.out, "\"result\":\"dry-run\"", 5000));
+        /* MemAvailable is short: the adaptive watermark timer (100 ms..1 s)
+         * is running. */
+        int64_t wm = 0;
+        for (int i = 0; i < 100 && wm == 0; i++) {
+                wm = status_int(&f, "counters.wakeups.watermark");
+                if (wm == 0)
+                        usleep(20000);
+        }
+        assert_true(wm >= 1);
         stop(&f);
 
         char *out = agent_slurp(f.d.out);
@@ -258,12 +267,33 @@ static void test_run_sighup(void **state) {
         teardown(&f);
 }
 
+/* A kernel without PSI is a clear start-up error, before any socket. */
+static void test_run_no_psi(void **state) {
+        (void)state;
+        struct fixture f;
+        setup(&f, false);
+        fstree_remove(f.t.proc);
+        fstree_write(f.t.root, "proc/meminfo", "MemTotal: 100 kB\nMemAvailable: 50 kB\n");
+        char *bin = runbin_path("memqos-agent");
+        char *argv[] = {bin, "run", f.cgopt, f.procopt, f.stateopt, NULL};
+        struct run_result res;
+        runbin(argv, NULL, "", 0, &res);
+        assert_true(WIFEXITED(res.status));
+        assert_int_equal(WEXITSTATUS(res.status), 1);
+        assert_non_null(strstr(res.err, "error: cannot start: this kernel has no PSI"));
+        assert_null(fstree_read(f.t.state, "agent.sock"));
+        run_result_free(&res);
+        free(bin);
+        teardown(&f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_run_status_and_sigterm),
                 cmocka_unit_test(test_run_record_appears),
                 cmocka_unit_test(test_run_dry_run_lines),
                 cmocka_unit_test(test_run_sighup),
+                cmocka_unit_test(test_run_no_psi),
         };
         return cmocka_run_group_tests_name("agent-run", tests, NULL, NULL);
 }
