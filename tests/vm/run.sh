@@ -101,7 +101,7 @@ while IFS= read -r line; do report "$line"; done <"$host_out"
 for tag in $kernels; do
   res=$cache/results-$tag.txt
   while IFS= read -r line; do
-    case $line in "ok "* | "not ok "* | "skip "* | "# "*) report "$line" ;; esac
+    case $line in "ok "* | "not ok "* | "skip "* | "# "* | "| "* | "|") report "$line" ;; esac
   done <"$res"
   if ! grep -q '^vm-finished$' "$res"; then
     if grep -q '^# boot ' "$res"; then

@@ -9,10 +9,10 @@ VM_SCENARIOS ?=
 .PHONY: check-vm demo
 
 check-vm: all
-	VM_BUILD=$(abspath $(BUILD)) VM_KERNELS="$(VM_KERNELS)" \
+	@VM_BUILD=$(abspath $(BUILD)) VM_KERNELS="$(VM_KERNELS)" \
 		$(if $(strip $(VM_SCENARIOS)),VM_SCENARIOS="$(VM_SCENARIOS)") tests/vm/run.sh
 
 check: check-vm
 
 demo: all
-	VM_BUILD=$(abspath $(BUILD)) tests/vm/demo.sh
+	@VM_BUILD=$(abspath $(BUILD)) tests/vm/demo.sh

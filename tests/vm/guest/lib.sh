@@ -137,6 +137,7 @@ ev() { awk -v k="$2" '$1 == k {print $2}' "$1/memory.events"; }
 # start_bg RUNTIME ID BUNDLE LOG: `run` the container in the background;
 # sets BG_PID (the runtime's pid: its exit status is the container's) and
 # CG (the container's cgroup directory, found through its init pid).
+# shellcheck disable=SC2034 # CG is for the caller
 start_bg() {
   "$1" run --no-pivot -b "$3" "$2" >"$4" 2>&1 &
   BG_PID=$!
@@ -156,6 +157,7 @@ start_bg() {
 }
 
 # wait_exit PID SECONDS: wait for a background job; sets RC (124: still running).
+# shellcheck disable=SC2034 # RC is for the caller
 wait_exit() {
   n=$(($2 * 10))
   while kill -0 "$1" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
@@ -164,3 +166,6 @@ wait_exit() {
 
 # A pod uid in the kubelet's form (the pod cgroup is pod<uid>).
 pod_uid() { printf '%08x-0000-4000-8000-%012x' "$(($(uptime_cs) + $$))" "$1"; }
+
+# say TEXT: a line of a demo's story, for people (`| ` on the results port).
+say() { emit "| $*"; }

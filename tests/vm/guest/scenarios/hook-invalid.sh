@@ -15,7 +15,8 @@ for RT in runc crun; do
   case $out in
     *started*) notok "$RT: the container process ran" ;;
   esac
-  msg=$(echo "$out" | grep -o "memqos-hook: $id: [^\"]*" | head -n1)
+  # runc quotes the hook's stderr Go-style: \" and a trailing \n.
+  msg=$(echo "$out" | grep -o "memqos-hook: $id: .*" | head -n1 | sed 's/\\"/"/g; s/"$//; s/\\n$//')
   if [ -n "$msg" ]; then
     ok "$RT error shows '$msg'"
   elif [ $RT = crun ] && msg=$(grep -o "memqos-hook: $id: .*" "/tmp/$id.hook-stderr" 2>/dev/null | head -n1) && [ -n "$msg" ]; then
