@@ -564,6 +564,38 @@ static void test_livelock_kill_variant(void **state) {
         sim_free(s);
 }
 
+/* The ladder's own throttle is left alone during the episode (the pause is
+ * deliberate); once the episode is over and the pod is still stuck while
+ * relaxing, it gets its original memory.high back at once. */
+static void test_livelock_vs_ladder(void **state) {
+        (void)state;
+        struct sim *s = sim_new();
+        s->cfg.relax_step_pct = 1;
+        add_pod(s, "batch", MQ_PRIO_BATCH, MQ_QOS_BESTEFFORT, 2 * GiB, 0)->psi.full_avg10 = 90;
+        pressure(s);
+        expect_act(run(s, T0, MQ_TRIGGER_WATERMARK), 0, MQ_ACT_SET_HIGH, "batch", 2304 * MiB);
+        apply(s);
+        calm(s);
+        for (uint64_t t = T0 + 1000; t < T0 + 10000; t += 1000)
+                expect_n(tick(s, t, 50), 0);
+        const uint64_t step = 14080 * MiB / 100;
+        const struct mq_actions *a = tick(s, T0 + 10000, 50);
+        expect_n(a, 1);
+        expect_act(a, 0, MQ_ACT_RELAX_HIGH, "batch", 2304 * MiB + step);
+        assert_int_equal(mq_next_deadline_ms(&s->cfg, &s->st), T0 + 11000);
+        for (uint64_t k = 1; k < 10; k++) {
+                a = tick(s, T0 + 10000 + 1000 * k, 50);
+                expect_n(a, 1);
+                expect_act(a, 0, MQ_ACT_RELAX_HIGH, "batch", 2304 * MiB + (k + 1) * step);
+        }
+        a = tick(s, T0 + 20000, 50);
+        expect_n(a, 1);
+        expect_act(a, 0, MQ_ACT_UNSTICK, "batch", MQ_UNLIMITED);
+        assert_string_equal(a->v[0].cgroup, "kubepods.slice/podbatch");
+        expect_n(tick(s, T0 + 21000, 50), 0);
+        sim_free(s);
+}
+
 /* Without container detail, the pod's own memory.high is raised; a margin
  * of a quarter of usage, capped at memory.max. */
 static void test_livelock_pod_level(void **state) {
@@ -622,9 +654,9 @@ static void test_one_kill_per_cooldown(void **state) {
                             "under pressure, next step is a kill but pod a killed 7.0 s ago still "
                             "holds 3072 MiB anon: MemAvailable 512 MiB (3.1%), node PSI some avg10 "
                             "0.0%, stall +0 ms in 1000 ms.");
-        /* "a" has exited: the next kill may go. */
-        s->pods[0].anon = 0;
-        s->pods[0].current = 0;
+        /* "a" has released most of its memory: the next kill may go. */
+        s->pods[0].anon = 1 * GiB;
+        s->pods[0].current = 1 * GiB;
         a = run(s, T0 + 7100, MQ_TRIGGER_EVENTS);
         expect_n(a, 1);
         expect_act(a, 0, MQ_ACT_KILL, "b", 1);
@@ -911,6 +943,7 @@ int main(void) {
                 cmocka_unit_test(test_livelock_events_stop),
                 cmocka_unit_test(test_livelock_psi_low),
                 cmocka_unit_test(test_livelock_kill_variant),
+                cmocka_unit_test(test_livelock_vs_ladder),
                 cmocka_unit_test(test_livelock_pod_level),
                 cmocka_unit_test(test_one_kill_per_cooldown),
                 cmocka_unit_test(test_kill_confirm_bounded),
