@@ -93,14 +93,14 @@ enum mq_step {
 /* Per-pod memory across decisions. */
 struct mq_pod_state {
         char uid[MQ_POD_UID_MAX];
-        enum mq_step step;
+        enum mq_step step; /* rung reached in the current episode */
         uint64_t step_at_ms;
         uint64_t original_high;  /* memory.high before the agent throttled it */
         uint64_t throttled_high; /* what the agent set */
         uint64_t stuck_since_ms; /* livelock guard: 0 when not stuck */
         uint64_t last_events_high;
-        uint64_t last_full_total_us;
-        bool seen; /* marked during a decision; unseen pods are dropped */
+        uint64_t last_full_total_us; /* unused so far */
+        bool seen;                   /* marked during a decision; unseen pods are dropped */
         /* Added: */
         bool throttled;              /* the agent owns memory.high until relaxed back */
         uint64_t high_at_ms;         /* when the agent last wrote memory.high (throttle/relax) */
@@ -111,14 +111,14 @@ struct mq_pod_state {
 struct mq_agent_state {
         bool in_episode;
         uint64_t episode_start_ms;
-        uint64_t last_action_ms;
+        uint64_t last_action_ms; /* last ladder step or note: paces the ladder */
         uint64_t last_kill_ms;
         size_t n_pods, cap_pods;
         struct mq_pod_state *pods; /* sorted by uid between decisions */
         /* Added: */
-        bool have_last;                     /* a previous snapshot was seen */
-        uint64_t last_snapshot_ms;          /* its now_ms */
-        uint64_t last_node_some_total_us;   /* its node PSI some total */
+        bool have_last;                     /* a PSI baseline exists */
+        uint64_t last_snapshot_ms;          /* the baseline's now_ms (>= one window old) */
+        uint64_t last_node_some_total_us;   /* the baseline's node PSI some total */
         uint64_t last_pressure_ms;          /* when pressure was last seen */
         char last_kill_uid[MQ_POD_UID_MAX]; /* the most recent kill, to confirm it */
         uint64_t last_kill_anon;            /* that pod's anon at the kill */
