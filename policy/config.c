@@ -178,17 +178,17 @@ static const char *json_text(struct json_object *v) {
 static int range_error(const struct key_spec *k, const char *got, struct mq_error *err) {
         if (k->kind == K_PCT_REAL)
                 return mq_error_set(err, EINVAL,
-                                    "config: \"%s\" must be a number from %" PRIu64 " to %" PRIu64
-                                    " (%s), got %.40s.",
+                                    "\"%s\" must be a number from %" PRIu64 " to %" PRIu64
+                                    " (%s), got %.40s",
                                     k->path, k->min, k->max, k->unit, got);
         if (k->zero_off)
                 return mq_error_set(err, EINVAL,
-                                    "config: \"%s\" must be 0 (off) or an integer from %" PRIu64
-                                    " to %" PRIu64 " (%s), got %.40s.",
+                                    "\"%s\" must be 0 (off) or an integer from %" PRIu64
+                                    " to %" PRIu64 " (%s), got %.40s",
                                     k->path, k->min, k->max, k->unit, got);
         return mq_error_set(err, EINVAL,
-                            "config: \"%s\" must be an integer from %" PRIu64 " to %" PRIu64
-                            " (%s), got %.40s.",
+                            "\"%s\" must be an integer from %" PRIu64 " to %" PRIu64
+                            " (%s), got %.40s",
                             k->path, k->min, k->max, k->unit, got);
 }
 
@@ -228,8 +228,7 @@ static int parse_value(const struct key_spec *k, struct json_object *v, struct m
         }
         case K_BOOL:
                 if (!json_object_is_type(v, json_type_boolean))
-                        return mq_error_set(err, EINVAL,
-                                            "config: \"%s\" must be true or false, got %.40s.",
+                        return mq_error_set(err, EINVAL, "\"%s\" must be true or false, got %.40s",
                                             k->path, json_text(v));
                 *(bool *)field(c, k) = json_object_get_boolean(v);
                 return 0;
@@ -241,9 +240,9 @@ static int parse_value(const struct key_spec *k, struct json_object *v, struct m
                         p = _MQ_PRIO_MAX;
                 else if (mq_priority_from_name(s, &p) < 0)
                         return mq_error_set(err, EINVAL,
-                                            "config: \"%s\" must be one of \"batch\", \"low\", "
+                                            "\"%s\" must be one of \"batch\", \"low\", "
                                             "\"normal\", \"high\", \"critical\", \"none\", got "
-                                            "%.40s.",
+                                            "%.40s",
                                             k->path, json_text(v));
                 *(enum mq_priority *)field(c, k) = p;
                 return 0;
@@ -265,15 +264,15 @@ static int parse_object(struct json_object *obj, const char *prefix, struct mq_c
                 else if (w > 0 && (size_t)w < sizeof(path) && is_section(path)) {
                         if (!json_object_is_type(val, json_type_object))
                                 return mq_error_set(err, EINVAL,
-                                                    "config: \"%s\" must be an object, got %.40s.",
-                                                    path, json_text(val));
+                                                    "\"%s\" must be an object, got %.40s", path,
+                                                    json_text(val));
                         r = parse_object(val, path, c, err);
                 } else {
                         char allowed[256];
                         allowed_keys(prefix, allowed, sizeof(allowed));
                         return mq_error_set(err, EINVAL,
-                                            "config: unknown key \"%.100s\"; expected one of: %s.",
-                                            path, allowed);
+                                            "unknown key \"%.100s\"; expected one of: %s", path,
+                                            allowed);
                 }
                 if (r < 0)
                         return r;
@@ -297,8 +296,7 @@ static int check_key(const struct mq_config *c, const struct key_spec *k, struct
                 break;
         case K_PRIORITY:
                 if ((unsigned)*(const enum mq_priority *)cfield(c, k) > _MQ_PRIO_MAX)
-                        return mq_error_set(err, EINVAL, "config: \"%s\" is not a known tier.",
-                                            k->path);
+                        return mq_error_set(err, EINVAL, "\"%s\" is not a known tier", k->path);
                 return 0;
         case K_BOOL:
         default:
@@ -317,8 +315,8 @@ static int check_trigger(uint64_t some_us, uint64_t window_us, const char *name,
         if (some_us < window_us)
                 return 0;
         return mq_error_set(err, EINVAL,
-                            "config: \"psi.%s.some_ms\" (%" PRIu64
-                            ") must be less than \"psi.%s.window_ms\" (%" PRIu64 ").",
+                            "\"psi.%s.some_ms\" (%" PRIu64
+                            ") must be less than \"psi.%s.window_ms\" (%" PRIu64 ")",
                             name, some_us / MS_US, name, window_us / MS_US);
 }
 
@@ -337,8 +335,8 @@ int mq_config_validate(const struct mq_config *cfg, struct mq_error *err) {
                 return r;
         if (cfg->watermark_reclaim_pct > 0 && cfg->watermark_kill_pct > cfg->watermark_reclaim_pct)
                 return mq_error_set(err, EINVAL,
-                                    "config: \"watermarks.kill_pct\" (%g) must not be above "
-                                    "\"watermarks.reclaim_pct\" (%g).",
+                                    "\"watermarks.kill_pct\" (%g) must not be above "
+                                    "\"watermarks.reclaim_pct\" (%g)",
                                     cfg->watermark_kill_pct, cfg->watermark_reclaim_pct);
         return 0;
 }
@@ -351,7 +349,7 @@ static int parse_json(const char *buf, struct json_object **ret, struct mq_error
         /* json-c takes an int length; a config file is small. */
         if (len > INT32_MAX) {
                 json_tokener_free(tok);
-                return mq_error_set(err, EFBIG, "config: the file is too large.");
+                return mq_error_set(err, EFBIG, "the file is too large");
         }
         struct json_object *o = json_tokener_parse_ex(tok, buf, (int)len);
         enum json_tokener_error e = json_tokener_get_error(tok);
@@ -361,9 +359,9 @@ static int parse_json(const char *buf, struct json_object **ret, struct mq_error
                 json_object_put(o);
                 if (e == json_tokener_continue || e == json_tokener_success)
                         return mq_error_set(err, EINVAL,
-                                            "config: not valid JSON: the text ends before the "
-                                            "JSON value does.");
-                return mq_error_set(err, EINVAL, "config: not valid JSON at byte %zu: %s.", off,
+                                            "not valid JSON: the text ends before the "
+                                            "JSON value does");
+                return mq_error_set(err, EINVAL, "not valid JSON at byte %zu: %s", off,
                                     json_tokener_error_desc(e));
         }
         while (off < len && isspace((unsigned char)buf[off]))
@@ -371,8 +369,8 @@ static int parse_json(const char *buf, struct json_object **ret, struct mq_error
         if (off < len) {
                 json_object_put(o);
                 return mq_error_set(err, EINVAL,
-                                    "config: not valid JSON at byte %zu: text after the end of "
-                                    "the object.",
+                                    "not valid JSON at byte %zu: text after the end of "
+                                    "the object",
                                     off);
         }
         *ret = o;
@@ -385,8 +383,7 @@ int mq_config_parse_buf(const char *buf, struct mq_config *cfg, struct mq_error 
         if (r < 0)
                 return r;
         if (!json_object_is_type(root, json_type_object)) {
-                r = mq_error_set(err, EINVAL,
-                                 "config: the top level must be a JSON object, got %.40s.",
+                r = mq_error_set(err, EINVAL, "the top level must be a JSON object, got %.40s",
                                  json_text(root));
                 json_object_put(root);
                 return r;

@@ -148,87 +148,85 @@ struct err_case {
 };
 
 static const struct err_case err_cases[] = {
-        {"", "config: not valid JSON: the text ends before the JSON value does."},
-        {"{\"dry_run\": true", "config: not valid JSON: the text ends before the JSON value does."},
-        {"{\"dry_run\": tru }", "config: not valid JSON at byte 15: boolean expected."},
-        {"{} x", "config: not valid JSON at byte 3: text after the end of the object."},
-        {"[1]", "config: the top level must be a JSON object, got [1]."},
+        {"", "not valid JSON: the text ends before the JSON value does"},
+        {"{\"dry_run\": true", "not valid JSON: the text ends before the JSON value does"},
+        {"{\"dry_run\": tru }", "not valid JSON at byte 15: boolean expected"},
+        {"{} x", "not valid JSON at byte 3: text after the end of the object"},
+        {"[1]", "the top level must be a JSON object, got [1]"},
         {"{\"dryrun\": true}",
-         "config: unknown key \"dryrun\"; expected one of: psi, watermarks, ladder, protect, "
-         "livelock, reconcile_ms, propagate_protection, dry_run."},
+         "unknown key \"dryrun\"; expected one of: psi, watermarks, ladder, protect, "
+         "livelock, reconcile_ms, propagate_protection, dry_run"},
         {"{\"psi\": {\"nodes\": {}}}",
-         "config: unknown key \"psi.nodes\"; expected one of: node, kubepods."},
+         "unknown key \"psi.nodes\"; expected one of: node, kubepods"},
         {"{\"psi\": {\"node\": {\"some\": 1}}}",
-         "config: unknown key \"psi.node.some\"; expected one of: some_ms, window_ms."},
+         "unknown key \"psi.node.some\"; expected one of: some_ms, window_ms"},
         {"{\"ladder\": {\"kill_cooldown\": 1}}",
-         "config: unknown key \"ladder.kill_cooldown\"; expected one of: step_interval_ms, "
-         "reclaim_pct, throttle_pct, relax_pct, relief_ms, kill, kill_cooldown_ms."},
-        {"{\"psi\": 5}", "config: \"psi\" must be an object, got 5."},
-        {"{\"psi\": {\"node\": []}}", "config: \"psi.node\" must be an object, got []."},
+         "unknown key \"ladder.kill_cooldown\"; expected one of: step_interval_ms, "
+         "reclaim_pct, throttle_pct, relax_pct, relief_ms, kill, kill_cooldown_ms"},
+        {"{\"psi\": 5}", "\"psi\" must be an object, got 5"},
+        {"{\"psi\": {\"node\": []}}", "\"psi.node\" must be an object, got []"},
         {"{\"psi\": {\"node\": {\"window_ms\": 100}}}",
-         "config: \"psi.node.window_ms\" must be an integer from 500 to 10000 (ms), got 100."},
+         "\"psi.node.window_ms\" must be an integer from 500 to 10000 (ms), got 100"},
         {"{\"psi\": {\"node\": {\"window_ms\": 20000}}}",
-         "config: \"psi.node.window_ms\" must be an integer from 500 to 10000 (ms), got 20000."},
+         "\"psi.node.window_ms\" must be an integer from 500 to 10000 (ms), got 20000"},
         {"{\"psi\": {\"kubepods\": {\"window_ms\": 499}}}",
-         "config: \"psi.kubepods.window_ms\" must be an integer from 500 to 10000 (ms), got 499."},
+         "\"psi.kubepods.window_ms\" must be an integer from 500 to 10000 (ms), got 499"},
         {"{\"watermarks\": {\"reclaim_pct\": NaN}}",
-         "config: \"watermarks.reclaim_pct\" must be a number from 0 to 100 (percent), got NaN."},
+         "\"watermarks.reclaim_pct\" must be a number from 0 to 100 (percent), got NaN"},
         {"{\"psi\": {\"node\": {\"some_ms\": 0}}}",
-         "config: \"psi.node.some_ms\" must be an integer from 1 to 9999 (ms), got 0."},
+         "\"psi.node.some_ms\" must be an integer from 1 to 9999 (ms), got 0"},
         {"{\"psi\": {\"kubepods\": {\"some_ms\": \"150\"}}}",
-         "config: \"psi.kubepods.some_ms\" must be an integer from 1 to 9999 (ms), got \"150\"."},
+         "\"psi.kubepods.some_ms\" must be an integer from 1 to 9999 (ms), got \"150\""},
         {"{\"psi\": {\"kubepods\": {\"some_ms\": 1.5}}}",
-         "config: \"psi.kubepods.some_ms\" must be an integer from 1 to 9999 (ms), got 1.5."},
+         "\"psi.kubepods.some_ms\" must be an integer from 1 to 9999 (ms), got 1.5"},
         {"{\"psi\": {\"node\": {\"some_ms\": 1000}}}",
-         "config: \"psi.node.some_ms\" (1000) must be less than \"psi.node.window_ms\" (1000)."},
+         "\"psi.node.some_ms\" (1000) must be less than \"psi.node.window_ms\" (1000)"},
         {"{\"psi\": {\"kubepods\": {\"some_ms\": 600, \"window_ms\": 500}}}",
-         "config: \"psi.kubepods.some_ms\" (600) must be less than \"psi.kubepods.window_ms\" "
-         "(500)."},
+         "\"psi.kubepods.some_ms\" (600) must be less than \"psi.kubepods.window_ms\" "
+         "(500)"},
         {"{\"watermarks\": {\"reclaim_pct\": 101}}",
-         "config: \"watermarks.reclaim_pct\" must be a number from 0 to 100 (percent), got 101."},
+         "\"watermarks.reclaim_pct\" must be a number from 0 to 100 (percent), got 101"},
         {"{\"watermarks\": {\"kill_pct\": -1}}",
-         "config: \"watermarks.kill_pct\" must be a number from 0 to 100 (percent), got -1."},
+         "\"watermarks.kill_pct\" must be a number from 0 to 100 (percent), got -1"},
         {"{\"watermarks\": {\"kill_pct\": true}}",
-         "config: \"watermarks.kill_pct\" must be a number from 0 to 100 (percent), got true."},
+         "\"watermarks.kill_pct\" must be a number from 0 to 100 (percent), got true"},
         {"{\"watermarks\": {\"kill_pct\": 12}}",
-         "config: \"watermarks.kill_pct\" (12) must not be above \"watermarks.reclaim_pct\" (10)."},
+         "\"watermarks.kill_pct\" (12) must not be above \"watermarks.reclaim_pct\" (10)"},
         {"{\"watermarks\": {\"reclaim_pct\": 2.5}}",
-         "config: \"watermarks.kill_pct\" (4) must not be above \"watermarks.reclaim_pct\" (2.5)."},
+         "\"watermarks.kill_pct\" (4) must not be above \"watermarks.reclaim_pct\" (2.5)"},
         {"{\"ladder\": {\"step_interval_ms\": 99}}",
-         "config: \"ladder.step_interval_ms\" must be an integer from 100 to 60000 (ms), got 99."},
+         "\"ladder.step_interval_ms\" must be an integer from 100 to 60000 (ms), got 99"},
         {"{\"ladder\": {\"reclaim_pct\": 150}}",
-         "config: \"ladder.reclaim_pct\" must be an integer from 0 to 100 (percent), got 150."},
+         "\"ladder.reclaim_pct\" must be an integer from 0 to 100 (percent), got 150"},
         {"{\"ladder\": {\"throttle_pct\": -5}}",
-         "config: \"ladder.throttle_pct\" must be an integer from 0 to 100 (percent), got -5."},
+         "\"ladder.throttle_pct\" must be an integer from 0 to 100 (percent), got -5"},
         {"{\"ladder\": {\"relax_pct\": 0}}",
-         "config: \"ladder.relax_pct\" must be an integer from 1 to 100 (percent), got 0."},
+         "\"ladder.relax_pct\" must be an integer from 1 to 100 (percent), got 0"},
         {"{\"ladder\": {\"relief_ms\": 600001}}",
-         "config: \"ladder.relief_ms\" must be an integer from 0 to 600000 (ms), got 600001."},
-        {"{\"ladder\": {\"kill\": \"yes\"}}",
-         "config: \"ladder.kill\" must be true or false, got \"yes\"."},
+         "\"ladder.relief_ms\" must be an integer from 0 to 600000 (ms), got 600001"},
+        {"{\"ladder\": {\"kill\": \"yes\"}}", "\"ladder.kill\" must be true or false, got \"yes\""},
         {"{\"ladder\": {\"kill_cooldown_ms\": 99999999999999999999}}",
-         "config: \"ladder.kill_cooldown_ms\" must be an integer from 0 to 600000 (ms), got "
-         "18446744073709551615."},
+         "\"ladder.kill_cooldown_ms\" must be an integer from 0 to 600000 (ms), got "
+         "18446744073709551615"},
         {"{\"protect\": {\"priority\": \"urgent\"}}",
-         "config: \"protect.priority\" must be one of \"batch\", \"low\", \"normal\", \"high\", "
-         "\"critical\", \"none\", got \"urgent\"."},
+         "\"protect.priority\" must be one of \"batch\", \"low\", \"normal\", \"high\", "
+         "\"critical\", \"none\", got \"urgent\""},
         {"{\"protect\": {\"priority\": 4}}",
-         "config: \"protect.priority\" must be one of \"batch\", \"low\", \"normal\", \"high\", "
-         "\"critical\", \"none\", got 4."},
+         "\"protect.priority\" must be one of \"batch\", \"low\", \"normal\", \"high\", "
+         "\"critical\", \"none\", got 4"},
         {"{\"protect\": {\"guaranteed\": 1}}",
-         "config: \"protect.guaranteed\" must be true or false, got 1."},
+         "\"protect.guaranteed\" must be true or false, got 1"},
         {"{\"livelock\": {\"stuck_ms\": 500}}",
-         "config: \"livelock.stuck_ms\" must be 0 (off) or an integer from 1000 to 600000 (ms), "
-         "got 500."},
+         "\"livelock.stuck_ms\" must be 0 (off) or an integer from 1000 to 600000 (ms), "
+         "got 500"},
         {"{\"livelock\": {\"full_pct\": 0}}",
-         "config: \"livelock.full_pct\" must be a number from 1 to 100 (percent), got 0."},
-        {"{\"livelock\": {\"kill\": null}}",
-         "config: \"livelock.kill\" must be true or false, got null."},
+         "\"livelock.full_pct\" must be a number from 1 to 100 (percent), got 0"},
+        {"{\"livelock\": {\"kill\": null}}", "\"livelock.kill\" must be true or false, got null"},
         {"{\"reconcile_ms\": 999}",
-         "config: \"reconcile_ms\" must be an integer from 1000 to 86400000 (ms), got 999."},
+         "\"reconcile_ms\" must be an integer from 1000 to 86400000 (ms), got 999"},
         {"{\"propagate_protection\": \"true\"}",
-         "config: \"propagate_protection\" must be true or false, got \"true\"."},
-        {"{\"dry_run\": 0}", "config: \"dry_run\" must be true or false, got 0."},
+         "\"propagate_protection\" must be true or false, got \"true\""},
+        {"{\"dry_run\": 0}", "\"dry_run\" must be true or false, got 0"},
 };
 
 /* Each error names the key and the expected form, and leaves the config as
@@ -269,8 +267,8 @@ static void test_no_half_apply_mixed(void **state) {
                                     "3, \"kill_pct\": 5}}",
                                     &got, &err),
                 -EINVAL);
-        assert_string_equal(err.msg, "config: \"watermarks.kill_pct\" (5) must not be above "
-                                     "\"watermarks.reclaim_pct\" (3).");
+        assert_string_equal(err.msg, "\"watermarks.kill_pct\" (5) must not be above "
+                                     "\"watermarks.reclaim_pct\" (3)");
         assert_config_equal(&got, &want);
         /* Fixing both halves together is fine, and the reclaim watermark 0
          * (off) allows any kill watermark. */
@@ -292,22 +290,22 @@ static void test_validate_built_config(void **state) {
         mq_config_defaults(&c);
         c.psi_kubepods_window_us = 20000000;
         assert_int_equal(mq_config_validate(&c, &err), -EINVAL);
-        assert_string_equal(err.msg, "config: \"psi.kubepods.window_ms\" must be an integer from "
-                                     "500 to 10000 (ms), got 20000.");
+        assert_string_equal(err.msg, "\"psi.kubepods.window_ms\" must be an integer from "
+                                     "500 to 10000 (ms), got 20000");
         mq_config_defaults(&c);
         c.relax_step_pct = 0;
         assert_int_equal(mq_config_validate(&c, &err), -EINVAL);
-        assert_string_equal(err.msg, "config: \"ladder.relax_pct\" must be an integer from 1 to "
-                                     "100 (percent), got 0.");
+        assert_string_equal(err.msg, "\"ladder.relax_pct\" must be an integer from 1 to "
+                                     "100 (percent), got 0");
         mq_config_defaults(&c);
         c.protected_priority = (enum mq_priority)(_MQ_PRIO_MAX + 1);
         assert_int_equal(mq_config_validate(&c, &err), -EINVAL);
-        assert_string_equal(err.msg, "config: \"protect.priority\" is not a known tier.");
+        assert_string_equal(err.msg, "\"protect.priority\" is not a known tier");
         mq_config_defaults(&c);
         c.psi_node_some_us = c.psi_node_window_us;
         assert_int_equal(mq_config_validate(&c, &err), -EINVAL);
-        assert_string_equal(err.msg, "config: \"psi.node.some_ms\" (1000) must be less than "
-                                     "\"psi.node.window_ms\" (1000).");
+        assert_string_equal(err.msg, "\"psi.node.some_ms\" (1000) must be less than "
+                                     "\"psi.node.window_ms\" (1000)");
 }
 
 static void test_to_json_defaults(void **state) {
