@@ -9,7 +9,10 @@
  * (nothing to reclaim, no room to throttle) is skipped; a pod that has been
  * killed, or throttled with kills disabled, is exhausted and the next pod is
  * taken. Below watermarks.kill_pct the ladder is skipped: the lowest pod is
- * killed at once (still at most one kill per cooldown, confirmed).
+ * killed at once (still at most one kill per cooldown, confirmed); while a
+ * kill must wait, every eligible pod holding anonymous memory has its growth
+ * capped in that one step, since without swap nothing else stops anonymous
+ * growth before the OOM killer does.
  * After the episode, memory.high is raised back in relax_pct steps. */
 #include "decide-int.h"
 
@@ -179,6 +182,32 @@ static int emergency_kill(struct mq_ctx *c, bool *ret_done) {
         return 0;
 }
 
+/* Below the kill watermark with no kill possible now: cap every eligible pod
+ * that holds anonymous memory and was not throttled yet in this episode.
+ * Pods of mostly page cache take the normal ladder: reclaim helps them. */
+static int emergency_throttle(struct mq_ctx *c, bool *ret_done) {
+        *ret_done = false;
+        if (!c->pr.critical)
+                return 0;
+        for (size_t k = 0; k < c->snap->n_pods; k++) {
+                size_t i = c->order[k];
+                const struct mq_pod *pod = &c->snap->pods[i];
+                if (!eligible(c, i) || !killable(pod) || c->ps[i].step >= MQ_STEP_THROTTLE)
+                        continue;
+                uint64_t v = throttle_value(c->cfg, c->snap, pod, &c->ps[i]);
+                if (v == 0)
+                        continue;
+                int r = do_throttle(c, i, v);
+                if (r < 0)
+                        return r;
+                c->ps[i].step_at_ms = c->snap->now_ms;
+                *ret_done = true;
+        }
+        if (*ret_done)
+                c->st->last_action_ms = c->snap->now_ms;
+        return 0;
+}
+
 int mq_ladder_step(struct mq_ctx *c) {
         struct mq_agent_state *st = c->st;
         uint64_t now = c->snap->now_ms;
@@ -188,6 +217,9 @@ int mq_ladder_step(struct mq_ctx *c) {
                 return r;
         if (now < st->last_action_ms + c->cfg->step_interval_ms)
                 return 0; /* confirmation: the previous step gets its time */
+        r = emergency_throttle(c, &done);
+        if (r < 0 || done)
+                return r;
 
         size_t n_protected = 0;
         char deferred[160] = "";

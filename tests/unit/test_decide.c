@@ -700,11 +700,38 @@ static void test_watermark_kill_straight(void **state) {
                 "PSI some avg10 0.0%.");
         sim_free(s);
 
+        /* Kills disabled: growth is capped at once instead. */
         s = sim_new();
         s->cfg.kill_enabled = false;
         add_pod(s, "batch", MQ_PRIO_BATCH, MQ_QOS_BESTEFFORT, 2 * GiB, 1 * GiB);
         critical(s);
-        expect_act(run(s, T0, MQ_TRIGGER_WATERMARK), 0, MQ_ACT_RECLAIM, "batch", 256 * MiB);
+        expect_act(run(s, T0, MQ_TRIGGER_WATERMARK), 0, MQ_ACT_SET_HIGH, "batch", 2176 * MiB);
+        sim_free(s);
+}
+
+/* Below the kill watermark while the next kill must wait: every eligible
+ * pod holding anonymous memory is capped in the same step; a pod of mostly
+ * page cache and a protected pod are not. */
+static void test_emergency_caps_all(void **state) {
+        (void)state;
+        struct sim *s = sim_new();
+        add_pod(s, "a", MQ_PRIO_BATCH, MQ_QOS_BESTEFFORT, 3 * GiB, 0);
+        add_pod(s, "b", MQ_PRIO_BATCH, MQ_QOS_BESTEFFORT, 2 * GiB, 0);
+        add_pod(s, "n", MQ_PRIO_NORMAL, MQ_QOS_BURSTABLE, 1 * GiB, 100 * MiB);
+        add_pod(s, "cache", MQ_PRIO_LOW, MQ_QOS_BURSTABLE, 1 * GiB, 1 * GiB - 4 * MiB);
+        add_pod(s, "crit", MQ_PRIO_CRITICAL, MQ_QOS_BURSTABLE, 4 * GiB, 0);
+        critical(s);
+        expect_act(run(s, T0, MQ_TRIGGER_WATERMARK), 0, MQ_ACT_KILL, "a", 1);
+        /* Half a step later: nothing (confirmation). */
+        expect_n(run(s, T0 + 500, MQ_TRIGGER_WATERMARK), 0);
+        const struct mq_actions *a = run(s, T0 + 1000, MQ_TRIGGER_TIMER);
+        expect_n(a, 2);
+        expect_act(a, 0, MQ_ACT_SET_HIGH, "b", (2048 + 128) * MiB);
+        expect_act(a, 1, MQ_ACT_SET_HIGH, "n", (1024 + 128) * MiB);
+        /* Next step: the normal ladder again (reclaim the cache pod). */
+        a = run(s, T0 + 2000, MQ_TRIGGER_TIMER);
+        expect_n(a, 1);
+        expect_act(a, 0, MQ_ACT_RECLAIM, "cache", 255 * MiB);
         sim_free(s);
 }
 
@@ -948,6 +975,7 @@ int main(void) {
                 cmocka_unit_test(test_one_kill_per_cooldown),
                 cmocka_unit_test(test_kill_confirm_bounded),
                 cmocka_unit_test(test_watermark_kill_straight),
+                cmocka_unit_test(test_emergency_caps_all),
                 cmocka_unit_test(test_kill_disabled_moves_on),
                 cmocka_unit_test(test_throttle_floor_and_skips),
                 cmocka_unit_test(test_no_kill_without_anon),
