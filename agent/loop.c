@@ -55,6 +55,7 @@ struct loop {
         enum mq_trigger pending_trigger;
         uint64_t last_scan_ms, last_reconcile_ms, last_decide_ms;
         uint64_t last_meminfo_ms; /* the watermark timer's last read of meminfo */
+        bool reconcile_now;       /* first cycle, or the records changed */
 };
 
 /* Most urgent first: the order in which simultaneous wakeups are reported. */
@@ -248,15 +249,18 @@ static uint64_t pct_of(uint64_t total, double pct) {
         return (uint64_t)((double)total * pct / 100.0);
 }
 
-/* The adaptive MemAvailable timer: 0 when memory is plentiful (above twice
- * the reclaim watermark), else headroom to the next watermark divided by the
- * worst-case fill rate, clamped to 100 ms..1 s. */
+/* The adaptive MemAvailable timer (earlyoom's rule): sleep the headroom to
+ * the next watermark divided by the worst-case fill rate, clamped to
+ * 100 ms..1 s; 0 (off) only when the watermarks are disabled. It runs even
+ * with plenty of memory: anonymous growth without swap records almost no
+ * stall before the OOM killer fires (DESIGN.md), so neither PSI nor
+ * memory.events would tell us that the watermark is near. Each tick reads
+ * two small procfs files, a few microseconds. */
 static uint64_t watermark_delay_ms(const struct agent *a) {
         const struct mq_snapshot *s = &a->snap;
         uint64_t reclaim = pct_of(s->mem_total, a->cfg.watermark_reclaim_pct);
         uint64_t kill = pct_of(s->mem_total, a->cfg.watermark_kill_pct);
-        uint64_t alert = reclaim * 2 > s->mem_total ? s->mem_total : reclaim * 2;
-        if (reclaim == 0 || s->mem_total == 0 || s->mem_available >= alert)
+        if ((reclaim == 0 && kill == 0) || s->mem_total == 0)
                 return 0;
         uint64_t floor = s->mem_available > reclaim ? reclaim : kill;
         uint64_t headroom = s->mem_available > floor ? s->mem_available - floor : 0;
@@ -316,6 +320,9 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
                         records_done(&a->recs);
                         a->recs = recs;
                         l->records_dirty = false;
+                        /* A new container's protection only works once its
+                         * ancestors carry it: propagate now, not in 30 s. */
+                        l->reconcile_now = true;
                 }
         }
         struct mq_snapshot snap;
@@ -342,7 +349,9 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
                 act_execute_all(a, &snap, &acts, NULL);
         mq_actions_done(&acts);
 
-        if (a->cfg.reconcile_ms && l->last_scan_ms >= l->last_reconcile_ms + a->cfg.reconcile_ms) {
+        if (l->reconcile_now || (a->cfg.reconcile_ms &&
+                                 l->last_scan_ms >= l->last_reconcile_ms + a->cfg.reconcile_ms)) {
+                l->reconcile_now = false;
                 act_reconcile(a, &snap);
                 act_propagate(a, &snap);
                 l->last_reconcile_ms = l->last_scan_ms;
@@ -493,8 +502,8 @@ static bool full_cycle_due(const struct loop *l, uint64_t now) {
         const struct agent *a = l->a;
         uint64_t soon = now + DUE_SLACK_MS;
         uint64_t d = mq_next_deadline_ms(&a->cfg, &a->st);
-        return l->pending || (l->node.fd < 0 && soon >= l->last_scan_ms + PSI_FALLBACK_MS) ||
-               (d && soon >= d) ||
+        return l->pending || l->reconcile_now ||
+               (l->node.fd < 0 && soon >= l->last_scan_ms + PSI_FALLBACK_MS) || (d && soon >= d) ||
                (a->cfg.reconcile_ms && soon >= l->last_reconcile_ms + a->cfg.reconcile_ms);
 }
 
@@ -605,7 +614,7 @@ int loop_run(struct agent *a) {
                 return r;
         }
         psi_arm_node(&l);
-        l.last_reconcile_ms = 0; /* reconcile and propagate on the first cycle */
+        l.reconcile_now = true; /* reconcile and propagate on the first cycle */
         cycle(&l, MQ_TRIGGER_TIMER);
         if (!a->snap.mem_total) {
                 loop_close(&l);
