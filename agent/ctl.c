@@ -240,7 +240,10 @@ static void print_explain(struct json_object *o) {
         struct json_object *pod = jget(o, "pod");
         printf("%-14s %s\n", "pod uid", jstr(o, "pod_uid"));
         if (pod) {
-                printf("%-14s %s/%s\n", "name", jstr(pod, "namespace"), jstr(pod, "name"));
+                if (*jstr(pod, "name"))
+                        printf("%-14s %s/%s\n", "name", jstr(pod, "namespace"), jstr(pod, "name"));
+                else
+                        printf("%-14s (no record: priority and name unknown)\n", "name");
                 printf("%-14s %s\n", "cgroup", jstr(pod, "cgroup"));
                 printf("%-14s %s of %s (1 = acted on first)\n", "rank", jstr(pod, "rank"),
                        jstr(o, "pods_ranked"));

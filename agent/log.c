@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "cgfs.h"
+
 /* Format into a buffer in the variadic function itself, as error.c does. */
 void log_warn(const char *fmt, ...) {
         char msg[1024];
@@ -113,6 +115,14 @@ static void remember(struct agent *a, const char *time, const struct mq_pod *pod
         a->n_recent++;
 }
 
+/* Byte counts as JSON numbers, like `once` prints them; "max" stays text. */
+static struct json_object *value_object(const char *value) {
+        uint64_t v;
+        if (value[0] >= '0' && value[0] <= '9' && cgroup_parse_u64(value, &v) == 0)
+                return json_object_new_uint64(v);
+        return json_object_new_string(value);
+}
+
 void log_action(struct agent *a, const struct mq_snapshot *snap, const struct mq_pod *pod,
                 const char *action, const char *target, const char *value, const char *reason,
                 const char *result) {
@@ -131,7 +141,7 @@ void log_action(struct agent *a, const struct mq_snapshot *snap, const struct mq
         json_object_object_add(o, "action", json_object_new_string(action));
         json_object_object_add(o, "target", json_object_new_string(target));
         if (value)
-                json_object_object_add(o, "value", json_object_new_string(value));
+                json_object_object_add(o, "value", value_object(value));
         if (reason)
                 json_object_object_add(o, "reason", json_object_new_string(reason));
         json_object_object_add(o, "result", json_object_new_string(result));

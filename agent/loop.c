@@ -360,6 +360,8 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         a->snap = snap;
         if (l->rewatch)
                 rewatch(l);
+        /* Re-arm what POLLERR closed (a kubepods cgroup recreated, say). */
+        psi_arm_node(l);
         psi_arm_kubepods(l);
 }
 

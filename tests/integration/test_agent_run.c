@@ -228,6 +228,8 @@ static void test_run_dry_run_lines(void **state) {
                         assert_string_equal(json_object_get_string(jget(o, "evidence.pod.uid")),
                                             UID_BE);
                         assert_string_equal(json_object_get_string(jget(o, "result")), "dry-run");
+                        assert_true(json_object_is_type(jget(o, "value"), json_type_int));
+                        assert_true(json_object_get_int64(jget(o, "value")) > 0);
                 }
                 json_object_put(o);
         }
