@@ -12,7 +12,10 @@ check-vm: all
 	@VM_BUILD=$(abspath $(BUILD)) VM_KERNELS="$(VM_KERNELS)" \
 		$(if $(strip $(VM_SCENARIOS)),VM_SCENARIOS="$(VM_SCENARIOS)") tests/vm/run.sh
 
-check: check-vm
+# `make check` runs check-vm itself, after the unit and integration suites.
 
-demo: all
+# The README's "run it" command: installs the build packages, builds, then the
+# demo installs the VM's own packages.
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@VM_BUILD=$(abspath $(BUILD)) tests/vm/demo.sh
