@@ -2,6 +2,7 @@
 /* memqos-agent: command line front end. */
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -205,8 +206,11 @@ static int cmd_once(struct agent *a) {
 static int cmd_run(struct agent *a) {
         if (agent_open(a, true) < 0)
                 return 1;
-        /* One JSON line per action: line-buffered even into a pipe. */
+        /* One JSON line per action: line-buffered even into a pipe. A log
+         * reader that goes away must not take the agent with it: EPIPE on
+         * the write, not SIGPIPE. */
         (void)setvbuf(stdout, NULL, _IOLBF, 0);
+        (void)signal(SIGPIPE, SIG_IGN);
         int r = loop_run(a);
         return r < 0 ? 1 : 0;
 }
