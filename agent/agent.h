@@ -68,6 +68,7 @@ struct agent {
         uint64_t start_ms;
         bool warned_no_reclaim, warned_no_kill;
         uint64_t last_note_ms;
+        char boot_id[40]; /* kernel boot_id: persisted state is valid within one boot */
         /* Container cgroups whose memory.high the livelock guard raised:
          * reconcile must not put the record's value back under it. */
         size_t n_overrides;

@@ -14,7 +14,8 @@
 static const char *const allowed[] = {
         /* files beneath held fds; readdir */
         "read", "write", "writev", "pread64", "openat", "close", "fstat", "newfstatat", "statx",
-        "fstatfs", "lseek", "getdents64", "fcntl", "mkdirat", "unlink", "unlinkat",
+        "fstatfs", "lseek", "getdents64", "fcntl", "mkdirat", "unlink", "unlinkat", "renameat",
+        "renameat2", "rename", "fsync", "fdatasync",
         /* the loop */
         "epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl", "inotify_add_watch",
         "inotify_rm_watch", "timerfd_settime", "timerfd_gettime", "clock_gettime",

@@ -18,6 +18,7 @@
 #include "confine.h"
 #include "ctl.h"
 #include "log.h"
+#include "persist.h"
 #include "psi.h"
 #include "records.h"
 #include "scan.h"
@@ -56,6 +57,7 @@ struct loop {
         uint64_t last_scan_ms, last_reconcile_ms, last_decide_ms;
         uint64_t last_meminfo_ms; /* the watermark timer's last read of meminfo */
         bool reconcile_now;       /* first cycle, or the records changed */
+        bool warned_persist;
 };
 
 /* Most urgent first: the order in which simultaneous wakeups are reported. */
@@ -308,6 +310,24 @@ static void arm_timer(struct loop *l) {
         (void)timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+static bool acted(const struct mq_actions *acts) {
+        for (size_t i = 0; i < acts->n; i++)
+                if (acts->v[i].kind != MQ_ACT_NOTE)
+                        return true;
+        return false;
+}
+
+/* Keep the decision state on disk after every step, so that an agent
+ * killed and restarted neither forgets a throttle nor kills twice. */
+static void save_state(struct loop *l) {
+        int r = persist_save(l->a);
+        if (r < 0 && !l->warned_persist) {
+                log_warn("cannot save %s/%s: %s; a restarted agent would start afresh",
+                         l->a->opts.state_dir, AGENT_STATE_FILE, strerror(-r));
+                l->warned_persist = true;
+        }
+}
+
 /* Scan, decide, act; reconcile and propagate when due. */
 static void cycle(struct loop *l, enum mq_trigger trigger) {
         struct agent *a = l->a;
@@ -340,6 +360,7 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
                 snap.trigger = MQ_TRIGGER_WATERMARK;
 
         struct mq_actions acts = {0};
+        bool was_in_episode = a->st.in_episode;
         r = mq_decide(&a->cfg, &snap, &a->st, &acts);
         a->cnt.decisions++;
         l->last_decide_ms = l->last_scan_ms;
@@ -347,6 +368,8 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
                 log_warn("decision failed: %s", strerror(-r));
         else
                 act_execute_all(a, &snap, &acts, NULL);
+        if (r == 0 && (acted(&acts) || was_in_episode != a->st.in_episode))
+                save_state(l);
         mq_actions_done(&acts);
 
         if (l->reconcile_now || (a->cfg.reconcile_ms &&
@@ -616,6 +639,11 @@ int loop_run(struct agent *a) {
                 return r;
         }
         psi_arm_node(&l);
+        persist_boot_id(a);
+        if (persist_load(a) > 0)
+                log_info("restored the decision state of %zu pods from %s/%s%s", a->st.n_pods,
+                         a->opts.state_dir, AGENT_STATE_FILE,
+                         a->st.in_episode ? " (in a pressure episode)" : "");
         l.reconcile_now = true; /* reconcile and propagate on the first cycle */
         cycle(&l, MQ_TRIGGER_TIMER);
         if (!a->snap.mem_total) {
@@ -642,6 +670,8 @@ int loop_run(struct agent *a) {
                 }
                 handle(&l, evs, n);
         }
+        if (l.stop)
+                save_state(&l);
         loop_close(&l);
         return l.stop ? 0 : r;
 }

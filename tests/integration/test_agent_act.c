@@ -244,12 +244,60 @@ static void test_events_wakeup(void **state) {
         agent_tree_free(&t);
 }
 
+/* The decision state survives SIGKILL: after an action the agent saved
+ * agent-state.json; a restarted agent restores it (same boot_id) and still
+ * knows which pod it is acting on. A file from another boot is ignored, and
+ * dry-run never writes one. */
+static void test_state_survives_restart(void **state) {
+        (void)state;
+        struct agent_tree t;
+        one_besteffort_pod(&t, 300000); /* ~7 %: the ladder starts */
+        fstree_write(t.root, "proc/sys/kernel/random/boot_id",
+                     "0b8a6c5e-1111-2222-3333-444455556666\n");
+        char *path;
+        assert_true(asprintf(&path, "%s/agent-state.json", t.state) > 0);
+
+        struct daemon dm;
+        daemon_start(&t, &dm, true);
+        assert_true(agent_wait_text(dm.d.out, "\"action\":\"reclaim\"", 5000));
+        daemon_stop(&dm);
+        assert_false(agent_wait_exists(path, 0)); /* dry-run: nothing saved */
+
+        daemon_start(&t, &dm, false);
+        assert_true(agent_wait_exists(path, 5000));
+        char *saved = agent_slurp(path);
+        assert_non_null(strstr(saved, UID_BE));
+        assert_non_null(strstr(saved, "0b8a6c5e-1111-2222-3333-444455556666"));
+        free(saved);
+        assert_int_equal(kill(dm.d.pid, SIGKILL), 0);
+        assert_true(agent_daemon_wait(&dm.d, 5000) != -1);
+        agent_daemon_free(&dm.d);
+
+        char *sock;
+        assert_true(asprintf(&sock, "%s/agent.sock", t.state) > 0);
+        (void)unlink(sock); /* left behind by SIGKILL; the agent also copes */
+        daemon_start(&t, &dm, false);
+        assert_true(agent_wait_text(dm.d.err, "restored the decision state of 1 pods", 1000));
+        daemon_stop(&dm);
+
+        /* Another boot: ignored. */
+        fstree_write(t.root, "proc/sys/kernel/random/boot_id",
+                     "99999999-1111-2222-3333-444455556666\n");
+        daemon_start(&t, &dm, true);
+        assert_true(agent_wait_text(dm.d.err, "from another boot", 1000));
+        daemon_stop(&dm);
+        free(sock);
+        free(path);
+        agent_tree_free(&t);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_kill_fallback),
                 cmocka_unit_test(test_reclaim_missing),
                 cmocka_unit_test(test_reconcile_and_propagate),
                 cmocka_unit_test(test_events_wakeup),
+                cmocka_unit_test(test_state_survives_restart),
         };
         return cmocka_run_group_tests_name("agent-act", tests, NULL, NULL);
 }
