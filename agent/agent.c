@@ -20,6 +20,12 @@ uint64_t agent_now_ms(void) {
         return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+uint64_t agent_now_us(void) {
+        struct timespec ts;
+        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 int agent_path_join(char *buf, size_t size, const char *dir, const char *name) {
         int n = snprintf(buf, size, "%s/%s", dir, name);
         if (n < 0 || (size_t)n >= size)

@@ -68,6 +68,7 @@ struct agent {
         uint64_t start_ms;
         bool warned_no_reclaim, warned_no_kill;
         uint64_t last_note_ms;
+        uint64_t wake_us; /* CLOCK_MONOTONIC when epoll_wait last returned, 0 in `once` */
         char boot_id[40]; /* kernel boot_id: persisted state is valid within one boot */
         /* Container cgroups whose memory.high the livelock guard raised:
          * reconcile must not put the record's value back under it. */
@@ -79,6 +80,7 @@ struct agent {
 
 bool agent_dry_run(const struct agent *a);
 uint64_t agent_now_ms(void);
+uint64_t agent_now_us(void);
 /* Build "<dir>/<name>" into buf; -ENAMETOOLONG when it does not fit. */
 int agent_path_join(char *buf, size_t size, const char *dir, const char *name);
 /* Defaults, then the JSON file at path over them (path NULL: defaults). */

@@ -145,6 +145,11 @@ void log_action(struct agent *a, const struct mq_snapshot *snap, const struct mq
         if (reason)
                 json_object_object_add(o, "reason", json_object_new_string(reason));
         json_object_object_add(o, "result", json_object_new_string(result));
+        /* Wake-to-action latency: from epoll_wait returning to this write
+         * being done (the figure the bench reports). */
+        if (a && a->wake_us)
+                json_object_object_add(o, "since_wakeup_us",
+                                       json_object_new_uint64(agent_now_us() - a->wake_us));
         log_json_line(o);
         json_object_put(o);
 }

@@ -661,6 +661,7 @@ int loop_run(struct agent *a) {
                 arm_timer(&l);
                 struct epoll_event evs[16];
                 int n = epoll_wait(l.epfd, evs, (int)ELEMENTSOF(evs), -1);
+                a->wake_us = agent_now_us();
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
