@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* The event loop's private parts, shared by loop.c (dispatch and cycle),
+ * trigger.c (PSI triggers), watch.c (inotify) and timer.c (the timerfd). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agent.h"
+
+#define MIN_EVENT_GAP_MS 100 /* memory.events can change ~50 times a second per pod */
+#define PSI_FALLBACK_MS  1000
+#define WATERMARK_MIN_MS 100
+#define WATERMARK_MAX_MS 1000
+/* earlyoom's worst case: RAM filling at 6000 MiB/s. Sleeping headroom / rate
+ * means memory cannot run out between two reads of /proc/meminfo. */
+#define WORST_FILL_BYTES_PER_MS (6000ULL * 1024 * 1024 / 1000)
+
+enum tag {
+        TAG_SIGNAL = 1,
+        TAG_INOTIFY,
+        TAG_TIMER,
+        TAG_CONTROL,
+        TAG_PSI_NODE,
+        TAG_PSI_KUBE, /* + index of the kubepods root */
+};
+
+struct psi_watch {
+        int fd;           /* -1 when not armed */
+        bool unsupported; /* not a kernel PSI file, or the kernel refused: use the timer */
+};
+
+struct loop {
+        struct agent *a;
+        int epfd, sigfd, inofd, tfd, ctlfd;
+        struct psi_watch node, kube[2];
+        int records_wd;
+        int dir_wds[8];
+        size_t n_dir_wds;
+        bool rewatch, records_dirty, pending, stop;
+        enum mq_trigger pending_trigger;
+        uint64_t last_scan_ms, last_reconcile_ms, last_decide_ms;
+        uint64_t last_meminfo_ms; /* the watermark timer's last read of meminfo */
+        bool reconcile_now;       /* first cycle, or the records changed */
+        bool warned_persist;
+};
+
+/* Timer slack: a deadline this close counts as due. */
+#define DUE_SLACK_MS 2
+
+/* Rank of a wakeup source, most urgent highest. */
+int urgency(enum mq_trigger t);
+
+/* trigger.c */
+void psi_close(struct loop *l, struct psi_watch *w);
+void psi_arm_node(struct loop *l);
+void psi_arm_kubepods(struct loop *l);
+void psi_rearm_all(struct loop *l);
+
+/* watch.c */
+void rewatch(struct loop *l);
+enum mq_trigger on_inotify(struct loop *l);
+
+/* timer.c */
+uint64_t pct_of(uint64_t total, double pct);
+uint64_t watermark_delay_ms(const struct agent *a);
+void arm_timer(struct loop *l);
+bool full_cycle_due(const struct loop *l, uint64_t now);
