@@ -10,11 +10,6 @@
 
 #define MIN_EVENT_GAP_MS 100 /* memory.events can change ~50 times a second per pod */
 #define PSI_FALLBACK_MS  1000
-#define WATERMARK_MIN_MS 100
-#define WATERMARK_MAX_MS 1000
-/* earlyoom's worst case: RAM filling at 6000 MiB/s. Sleeping headroom / rate
- * means memory cannot run out between two reads of /proc/meminfo. */
-#define WORST_FILL_BYTES_PER_MS (6000ULL * 1024 * 1024 / 1000)
 
 enum tag {
         TAG_SIGNAL = 1,
@@ -62,7 +57,6 @@ void rewatch(struct loop *l);
 enum mq_trigger on_inotify(struct loop *l);
 
 /* timer.c */
-uint64_t pct_of(uint64_t total, double pct);
 uint64_t watermark_delay_ms(const struct agent *a);
 void arm_timer(struct loop *l);
 bool full_cycle_due(const struct loop *l, uint64_t now);

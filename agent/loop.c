@@ -19,6 +19,7 @@
 #include "persist.h"
 #include "records.h"
 #include "scan.h"
+#include "watermark.h"
 
 /* Most urgent first: the order in which simultaneous wakeups are reported. */
 int urgency(enum mq_trigger t) {
@@ -84,7 +85,7 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         }
         a->cnt.scans++;
         if (trigger != MQ_TRIGGER_PSI_NODE && trigger != MQ_TRIGGER_PSI_KUBEPODS &&
-            snap.mem_available < pct_of(snap.mem_total, a->cfg.watermark_reclaim_pct))
+            snap.mem_available < mq_watermark_bytes(snap.mem_total, a->cfg.watermark_reclaim_pct))
                 snap.trigger = MQ_TRIGGER_WATERMARK;
 
         struct mq_actions acts = {0};
@@ -228,7 +229,7 @@ static bool watermark_only(struct loop *l) {
         a->snap.node_psi = psi;
         a->snap.mem_total = mi.mem_total;
         a->snap.mem_available = mi.mem_available;
-        if (mi.mem_available >= pct_of(mi.mem_total, a->cfg.watermark_reclaim_pct))
+        if (mi.mem_available >= mq_watermark_bytes(mi.mem_total, a->cfg.watermark_reclaim_pct))
                 return true;
         cycle(l, MQ_TRIGGER_WATERMARK);
         return true;

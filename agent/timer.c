@@ -1,35 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* The one timerfd: reconcile, the decision core's ladder steps, the PSI
- * fallback and the MemAvailable watermark, whichever is due first. */
+ * fallback and the MemAvailable watermark (policy/watermark.h), whichever is
+ * due first. The watermark tick runs even with plenty of memory: it reads
+ * two small procfs files, a few microseconds. */
 #include <sys/timerfd.h>
 
 #include "loop-int.h"
+#include "watermark.h"
 
-uint64_t pct_of(uint64_t total, double pct) {
-        if (pct <= 0)
-                return 0;
-        return (uint64_t)((double)total * pct / 100.0);
-}
-
-/* The adaptive MemAvailable timer (earlyoom's rule): sleep the headroom to
- * the next watermark divided by the worst-case fill rate, clamped to
- * 100 ms..1 s; 0 (off) only when the watermarks are disabled. It runs even
- * with plenty of memory: anonymous growth without swap records almost no
- * stall before the OOM killer fires (DESIGN.md), so neither PSI nor
- * memory.events would tell us that the watermark is near. Each tick reads
- * two small procfs files, a few microseconds. */
 uint64_t watermark_delay_ms(const struct agent *a) {
-        const struct mq_snapshot *s = &a->snap;
-        uint64_t reclaim = pct_of(s->mem_total, a->cfg.watermark_reclaim_pct);
-        uint64_t kill = pct_of(s->mem_total, a->cfg.watermark_kill_pct);
-        if ((reclaim == 0 && kill == 0) || s->mem_total == 0)
-                return 0;
-        uint64_t floor = s->mem_available > reclaim ? reclaim : kill;
-        uint64_t headroom = s->mem_available > floor ? s->mem_available - floor : 0;
-        uint64_t ms = headroom / WORST_FILL_BYTES_PER_MS;
-        return ms < WATERMARK_MIN_MS   ? WATERMARK_MIN_MS
-               : ms > WATERMARK_MAX_MS ? WATERMARK_MAX_MS
-                                       : ms;
+        return mq_watermark_delay_ms(a->snap.mem_total, a->snap.mem_available,
+                                     a->cfg.watermark_reclaim_pct, a->cfg.watermark_kill_pct);
 }
 
 static void min_deadline(uint64_t *best, uint64_t t) {
