@@ -31,25 +31,6 @@ void snapshot_done(struct mq_snapshot *s) {
         *s = (struct mq_snapshot){0};
 }
 
-int scan_pod_uid_from_name(const char *name, char ret_uid[static MQ_POD_UID_MAX]) {
-        if (kube_pod_uid_from_name(name, ret_uid) == 0)
-                return 0;
-        /* systemd driver: "kubepods[-<qos>]-pod<uid>.slice". Hand the
-         * "pod<uid>" part to the library so that '_' is turned back into '-'
-         * in one place. */
-        size_t n = strlen(name);
-        const char *pod = strstr(name, "-pod");
-        if (!startswith(name, "kubepods-") || n < 6 || !streq(name + n - 6, ".slice") || !pod)
-                return -EINVAL;
-        char tmp[MQ_POD_UID_MAX + 4];
-        size_t len = (size_t)(name + n - 6 - (pod + 1));
-        if (len >= sizeof(tmp))
-                return -EINVAL;
-        memcpy(tmp, pod + 1, len);
-        tmp[len] = '\0';
-        return kube_pod_uid_from_name(tmp, ret_uid);
-}
-
 int scan_node(int proc_fd, struct mq_psi *ret_psi, struct mq_meminfo *ret_mi,
               struct mq_error *err) {
         char buf[1024];
@@ -228,7 +209,7 @@ static int scan_dir(int dfd, const char *path, int descend, struct mq_snapshot *
                 if (de->d_name[0] == '.' || !is_dir(dfd, de))
                         continue;
                 char uid[MQ_POD_UID_MAX];
-                int pod = scan_pod_uid_from_name(de->d_name, uid) == 0;
+                int pod = kube_pod_uid_from_name(de->d_name, uid) == 0;
                 if (!pod && !(descend && is_qos_dir(de->d_name)))
                         continue;
                 _cleanup_close_ int fd =

@@ -24,6 +24,3 @@ int scan_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *
                   struct mq_error *err);
 
 void snapshot_done(struct mq_snapshot *s);
-
-/* The pod UID from a pod cgroup directory name, either driver. */
-int scan_pod_uid_from_name(const char *name, char ret_uid[static MQ_POD_UID_MAX]);
