@@ -8,6 +8,7 @@
 #include <sys/un.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "report.h"
 
 #define REQUEST_MAX 512
@@ -104,6 +105,33 @@ static struct json_object *answer(struct agent *a, char *req) {
         return o;
 }
 
+/* "metrics", or an HTTP GET (curl --unix-socket ... http://localhost/metrics):
+ * answer with the Prometheus text. Returns true when the request was one. */
+static bool serve_metrics(struct agent *a, int fd, char *req) {
+        bool http = startswith(req, "GET ");
+        req[strcspn(req, "\r\n")] = '\0';
+        if (!http && !streq(req, "metrics"))
+                return false;
+        if (http && !startswith(req, "GET /metrics ") && !streq(req, "GET /metrics")) {
+                static const char nf[] = "HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\n"
+                                         "Connection: close\r\n\r\nonly /metrics is served here\n";
+                (void)write_all(fd, nf, sizeof(nf) - 1);
+                return true;
+        }
+        char *text = metrics_text(a);
+        if (!text)
+                return true;
+        if (http) {
+                static const char hdr[] = "HTTP/1.0 200 OK\r\n"
+                                          "Content-Type: text/plain; version=0.0.4\r\n"
+                                          "Connection: close\r\n\r\n";
+                (void)write_all(fd, hdr, sizeof(hdr) - 1);
+        }
+        (void)write_all(fd, text, strlen(text));
+        free(text);
+        return true;
+}
+
 void ctl_serve_one(struct agent *a, int listen_fd) {
         _cleanup_close_ int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0)
@@ -123,6 +151,8 @@ void ctl_serve_one(struct agent *a, int listen_fd) {
                         break;
         }
         req[len] = '\0';
+        if (serve_metrics(a, fd, req))
+                return;
         struct json_object *o = answer(a, req);
         const char *text = json_object_to_json_string_ext(
                 o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -281,6 +311,10 @@ int ctl_command(const struct agent_opts *o, const char *verb, const char *key) {
         if (r < 0) {
                 (void)fprintf(stderr, "memqos-agent: %s\n", err.msg[0] ? err.msg : strerror(-r));
                 return 1;
+        }
+        if (streq(verb, "metrics")) {
+                (void)fputs(reply, stdout);
+                return 0;
         }
         struct json_object *doc = json_tokener_parse(reply);
         if (!doc) {

@@ -23,6 +23,7 @@ static void usage(FILE *f) {
                     "  memqos-agent check-config FILE      validate a configuration file\n"
                     "  memqos-agent status [--json] [--state-dir DIR]\n"
                     "  memqos-agent explain <pod-uid|container-id> [--json] [--state-dir DIR]\n"
+                    "  memqos-agent metrics [--state-dir DIR]  counters, Prometheus text\n"
                     "\n"
                     "Options:\n"
                     "  --config FILE       JSON configuration (default: built-in defaults)\n"
@@ -268,10 +269,10 @@ int main(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         if (!streq(cmd, "run") && !streq(cmd, "once") && !streq(cmd, "check-config") &&
-            !streq(cmd, "status") && !streq(cmd, "explain")) {
+            !streq(cmd, "status") && !streq(cmd, "explain") && !streq(cmd, "metrics")) {
                 (void)fprintf(stderr,
                               "memqos-agent: unknown command \"%s\": expected run, once, "
-                              "check-config, status or explain (see --help)\n",
+                              "check-config, status, explain or metrics (see --help)\n",
                               cmd);
                 return EXIT_USAGE;
         }
@@ -285,7 +286,7 @@ int main(int argc, char **argv) {
         int rc;
         if (streq(cmd, "check-config"))
                 rc = cmd_check_config(operands[0]);
-        else if (streq(cmd, "status") || streq(cmd, "explain"))
+        else if (streq(cmd, "status") || streq(cmd, "explain") || streq(cmd, "metrics"))
                 rc = ctl_command(&a.opts, cmd, want ? operands[0] : NULL);
         else if (streq(cmd, "once"))
                 rc = cmd_once(&a);

@@ -135,6 +135,15 @@ static void test_run_status_and_sigterm(void **state) {
         assert_non_null(strstr(res.out, "1 pods"));
         run_result_free(&res);
 
+        /* Prometheus text on the same socket. */
+        char *argvm[] = {bin, "metrics", f.stateopt, NULL};
+        runbin(argvm, NULL, "", 0, &res);
+        assert_int_equal(WEXITSTATUS(res.status), 0);
+        assert_non_null(strstr(res.out, "\nmemqos_pods 1\n"));
+        assert_non_null(strstr(res.out, "memqos_actions_total{action=\"reclaim\"} 0\n"));
+        assert_non_null(strstr(res.out, "# TYPE memqos_kills_total counter\n"));
+        run_result_free(&res);
+
         /* A second agent on the same state dir refuses to start. */
         char *argv2[] = {bin, "run", f.cgopt, f.procopt, f.stateopt, NULL};
         runbin(argv2, NULL, "", 0, &res);

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: MIT */
+/* The counters in the Prometheus text format (version 0.0.4), served on the
+ * control socket: `memqos-agent metrics`, or over HTTP on the same socket
+ * (curl --unix-socket /run/memqos/agent.sock http://localhost/metrics). */
+#pragma once
+
+#include "agent.h"
+
+/* malloc'd text, NULL on ENOMEM. */
+char *metrics_text(const struct agent *a);
