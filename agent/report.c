@@ -73,6 +73,18 @@ static struct json_object *report_pod(const struct mq_config *cfg, const struct 
         ADD(o, "record_high", report_u64(p->record_high));
         ADD(o, "events", report_events(&p->events));
         ADD(o, "psi", report_psi(&p->psi));
+        struct json_object *cs = json_object_new_array();
+        for (size_t i = 0; i < p->n_containers; i++) {
+                const struct mq_container *c = &p->containers[i];
+                struct json_object *x = json_object_new_object();
+                ADD(x, "id", STR(c->id));
+                ADD(x, "cgroup", STR(c->cgroup));
+                ADD(x, "current", report_u64(c->current));
+                ADD(x, "high", report_u64(c->high));
+                ADD(x, "max", report_u64(c->max));
+                json_object_array_add(cs, x);
+        }
+        ADD(o, "containers", cs);
         return o;
 }
 

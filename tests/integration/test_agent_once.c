@@ -114,6 +114,13 @@ static void check_three(struct json_object *doc) {
         assert_int_equal(json_object_get_int64(get(bu, "current")), 800 * MIB);
         assert_int_equal(json_object_get_int64(get(bu, "inactive_file")), 100 * MIB);
         assert_int_equal(json_object_get_int64(get(bu, "record_high")), 400000000);
+        /* Its container cgroup, with the memory.high the hook set. */
+        struct json_object *cs = get(bu, "containers");
+        assert_int_equal(json_object_array_length(cs), 1);
+        struct json_object *c0 = json_object_array_get_idx(cs, 0);
+        assert_string_equal(sget(c0, "id"), CID);
+        assert_int_equal(json_object_get_int64(get(c0, "high")), 400000000);
+        assert_int_equal(json_object_array_length(get(pod_by_uid(doc, UID_BE), "containers")), 0);
 
         struct json_object *be = pod_by_uid(doc, UID_BE);
         assert_string_equal(sget(be, "qos"), "besteffort");
