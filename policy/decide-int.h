@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Internal to the decision core (decide.c, decide-ladder.c,
+/* Internal to the decision core (decide.c, decide-kill.c, decide-ladder.c,
  * decide-livelock.c): one decision's working context and shared helpers. */
 #pragma once
 
@@ -31,48 +31,52 @@
 #define MQ_KILL_CONFIRM_FACTOR 4
 
 /* Why the node is (or is not) under pressure in this snapshot. */
-struct mq_pressure {
+struct decide_pressure {
         bool psi_trigger; /* the kernel woke us: stall crossed a trigger threshold */
         bool watermark;   /* MemAvailable below watermark_reclaim_pct, or its trigger */
         bool critical;    /* MemAvailable below watermark_kill_pct */
         bool growth;      /* node "some" stall grew past the threshold rate */
         bool avg10;       /* first snapshot only: some avg10 above the threshold level */
         bool measured;    /* stall_us/interval_ms below are meaningful */
+        bool discounted;  /* PSI evidence set aside: a pod held at memory.high explains it */
         uint64_t stall_us, interval_ms;
         double avail_pct;
 };
 
-struct mq_ctx {
+struct decide_ctx {
         const struct mq_config *cfg;
         const struct mq_snapshot *snap;
         struct mq_agent_state *st; /* working copy, committed on success */
         struct mq_pod_state *ps;   /* parallel to snap->pods */
         size_t *order;             /* rank order of snap->pods */
         struct mq_actions acts;    /* this decision's actions */
-        struct mq_pressure pr;
+        struct decide_pressure pr;
         char evidence[160]; /* node evidence, for reasons */
 };
 
-bool mq_pressure_any(const struct mq_pressure *p);
+bool decide_pressure_any(const struct decide_pressure *p);
 
 /* Append an action; reason is formatted. -ENOMEM. */
-int mq_ctx_emit(struct mq_ctx *c, enum mq_action_kind kind, const struct mq_pod *pod,
+int decide_emit(struct decide_ctx *c, enum mq_action_kind kind, const struct mq_pod *pod,
                 const char *cgroup, uint64_t value, const char *fmt, ...) _printf_(6, 7);
 
 /* "batch/besteffort pod ns/name" or "... pod <uid>", into buf. */
-void mq_pod_label(const struct mq_pod *pod, char *buf, size_t size);
+void decide_pod_label(const struct mq_pod *pod, char *buf, size_t size);
 
 /* x * pct / 100 without overflow. */
-uint64_t mq_pct_of(uint64_t x, uint64_t pct);
+uint64_t decide_pct_of(uint64_t x, uint64_t pct);
 /* Bytes as MiB for reasons; "max" for MQ_UNLIMITED. */
-void mq_fmt_mib(uint64_t v, char buf[static 24]);
+void decide_fmt_mib(uint64_t v, char buf[static 24]);
 
 /* Kill gate shared by the ladder and the livelock guard: may a pod be killed
  * now? When not, *why says so (for a note). */
-bool mq_kill_allowed(const struct mq_ctx *c, char *why, size_t size);
+bool decide_kill_allowed(const struct decide_ctx *c, char *why, size_t size);
 /* Emit a KILL for pod i and record it. */
-int mq_kill_pod(struct mq_ctx *c, size_t i, const char *cause);
+int decide_kill_pod(struct decide_ctx *c, size_t i, const char *cause);
 
-int mq_ladder_step(struct mq_ctx *c);
-int mq_relax(struct mq_ctx *c);
-int mq_livelock_guard(struct mq_ctx *c);
+int decide_ladder_step(struct decide_ctx *c);
+int decide_relax(struct decide_ctx *c);
+int decide_livelock_guard(struct decide_ctx *c);
+/* Is the pod being throttled at a memory.high (its own or a container's)?
+ * memory.events is hierarchical, so a container's count shows here. */
+bool decide_pod_held_at_high(const struct mq_pod_state *ps, const struct mq_pod *pod);

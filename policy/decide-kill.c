@@ -11,7 +11,7 @@ static const struct mq_pod *find_pod(const struct mq_snapshot *snap, const char 
         return NULL;
 }
 
-bool mq_kill_allowed(const struct mq_ctx *c, char *why, size_t size) {
+bool decide_kill_allowed(const struct decide_ctx *c, char *why, size_t size) {
         const struct mq_config *cfg = c->cfg;
         const struct mq_agent_state *st = c->st;
         uint64_t now = c->snap->now_ms;
@@ -36,7 +36,7 @@ bool mq_kill_allowed(const struct mq_ctx *c, char *why, size_t size) {
         if (prev && prev->anon > st->last_kill_anon / 2 &&
             now < st->last_kill_ms + MQ_KILL_CONFIRM_FACTOR * longest) {
                 char anon[24];
-                mq_fmt_mib(prev->anon, anon);
+                decide_fmt_mib(prev->anon, anon);
                 (void)snprintf(why, size, "pod %s killed %.1f s ago still holds %s anon", prev->uid,
                                (double)(now - st->last_kill_ms) / 1000.0, anon);
                 return false;
@@ -44,13 +44,13 @@ bool mq_kill_allowed(const struct mq_ctx *c, char *why, size_t size) {
         return true;
 }
 
-int mq_kill_pod(struct mq_ctx *c, size_t i, const char *cause) {
+int decide_kill_pod(struct decide_ctx *c, size_t i, const char *cause) {
         const struct mq_pod *pod = &c->snap->pods[i];
         char label[160], cur[24], anon[24];
-        mq_pod_label(pod, label, sizeof(label));
-        mq_fmt_mib(pod->current, cur);
-        mq_fmt_mib(pod->anon, anon);
-        int r = mq_ctx_emit(c, MQ_ACT_KILL, pod, pod->cgroup, 1, "kill %s (usage %s, anon %s): %s.",
+        decide_pod_label(pod, label, sizeof(label));
+        decide_fmt_mib(pod->current, cur);
+        decide_fmt_mib(pod->anon, anon);
+        int r = decide_emit(c, MQ_ACT_KILL, pod, pod->cgroup, 1, "kill %s (usage %s, anon %s): %s.",
                             label, cur, anon, cause);
         if (r < 0)
                 return r;

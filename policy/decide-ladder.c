@@ -20,7 +20,7 @@
  * memory (cgroup-v2.rst), which only swap could evict. */
 static uint64_t reclaim_bytes(const struct mq_config *cfg, const struct mq_pod *pod) {
         uint64_t file = pod->file > pod->shmem ? pod->file - pod->shmem : 0;
-        uint64_t v = mq_pct_of(file, cfg->reclaim_fraction_pct);
+        uint64_t v = decide_pct_of(file, cfg->reclaim_fraction_pct);
         return v >= MQ_MIN_STEP_BYTES ? v : 0;
 }
 
@@ -52,33 +52,34 @@ static uint64_t throttle_value(const struct mq_config *cfg, const struct mq_snap
                 floor = MQ_POD_FLOOR_BYTES;
         if (ceil <= pod->current || floor >= ceil)
                 return 0;
-        uint64_t v = pod->current + mq_pct_of(ceil - pod->current, 100 - cfg->throttle_step_pct);
+        uint64_t v =
+                pod->current + decide_pct_of(ceil - pod->current, 100 - cfg->throttle_step_pct);
         if (v < floor)
                 v = floor;
         return ceil - v >= MQ_MIN_STEP_BYTES ? v : 0;
 }
 
-static int do_reclaim(struct mq_ctx *c, size_t i, uint64_t bytes) {
+static int do_reclaim(struct decide_ctx *c, size_t i, uint64_t bytes) {
         const struct mq_pod *pod = &c->snap->pods[i];
         char label[160], cur[24], file[24], v[24];
-        mq_pod_label(pod, label, sizeof(label));
-        mq_fmt_mib(pod->current, cur);
-        mq_fmt_mib(pod->file > pod->shmem ? pod->file - pod->shmem : 0, file);
-        mq_fmt_mib(bytes, v);
+        decide_pod_label(pod, label, sizeof(label));
+        decide_fmt_mib(pod->current, cur);
+        decide_fmt_mib(pod->file > pod->shmem ? pod->file - pod->shmem : 0, file);
+        decide_fmt_mib(bytes, v);
         c->ps[i].step = MQ_STEP_RECLAIM;
-        return mq_ctx_emit(c, MQ_ACT_RECLAIM, pod, pod->cgroup, bytes,
+        return decide_emit(c, MQ_ACT_RECLAIM, pod, pod->cgroup, bytes,
                            "reclaim %s of %s page cache from %s (usage %s): %s.", v, file, label,
                            cur, c->evidence);
 }
 
-static int do_throttle(struct mq_ctx *c, size_t i, uint64_t value) {
+static int do_throttle(struct decide_ctx *c, size_t i, uint64_t value) {
         const struct mq_pod *pod = &c->snap->pods[i];
         struct mq_pod_state *ps = &c->ps[i];
         char label[160], cur[24], from[24], to[24];
-        mq_pod_label(pod, label, sizeof(label));
-        mq_fmt_mib(pod->current, cur);
-        mq_fmt_mib(ps->throttled ? ps->throttled_high : pod->high, from);
-        mq_fmt_mib(value, to);
+        decide_pod_label(pod, label, sizeof(label));
+        decide_fmt_mib(pod->current, cur);
+        decide_fmt_mib(ps->throttled ? ps->throttled_high : pod->high, from);
+        decide_fmt_mib(value, to);
         if (!ps->throttled) {
                 ps->throttled = true;
                 ps->original_high = pod->high;
@@ -87,7 +88,7 @@ static int do_throttle(struct mq_ctx *c, size_t i, uint64_t value) {
         ps->relax_step = 0;
         ps->high_at_ms = c->snap->now_ms;
         ps->step = MQ_STEP_THROTTLE;
-        return mq_ctx_emit(c, MQ_ACT_SET_HIGH, pod, pod->cgroup, value,
+        return decide_emit(c, MQ_ACT_SET_HIGH, pod, pod->cgroup, value,
                            "lower memory.high of %s from %s to %s (usage %s): %s.", label, from, to,
                            cur, c->evidence);
 }
@@ -102,7 +103,7 @@ static bool killable(const struct mq_pod *pod) {
 }
 
 /* Advance pod i by one rung, skipping rungs that cannot help. */
-static int advance(struct mq_ctx *c, size_t i, enum outcome *ret, char *why, size_t size) {
+static int advance(struct decide_ctx *c, size_t i, enum outcome *ret, char *why, size_t size) {
         const struct mq_pod *pod = &c->snap->pods[i];
         struct mq_pod_state *ps = &c->ps[i];
         int r;
@@ -127,7 +128,7 @@ static int advance(struct mq_ctx *c, size_t i, enum outcome *ret, char *why, siz
                 *ret = EXHAUSTED;
                 return 0;
         }
-        if (!mq_kill_allowed(c, why, size)) {
+        if (!decide_kill_allowed(c, why, size)) {
                 *ret = DEFERRED;
                 return 0;
         }
@@ -135,27 +136,27 @@ static int advance(struct mq_ctx *c, size_t i, enum outcome *ret, char *why, siz
         (void)snprintf(cause, sizeof(cause), "gentler steps did not relieve pressure, %s",
                        c->evidence);
         *ret = ACTED;
-        return mq_kill_pod(c, i, cause);
+        return decide_kill_pod(c, i, cause);
 }
 
-static bool eligible(const struct mq_ctx *c, size_t i) {
+static bool eligible(const struct decide_ctx *c, size_t i) {
         const struct mq_pod *pod = &c->snap->pods[i];
         return !mq_pod_protected(c->cfg, pod) && c->ps[i].step != MQ_STEP_KILL &&
                pod->current >= MQ_POD_FLOOR_BYTES;
 }
 
-static int note(struct mq_ctx *c, size_t n_protected, const char *deferred) {
+static int note(struct decide_ctx *c, size_t n_protected, const char *deferred) {
         c->st->last_action_ms = c->snap->now_ms;
         if (deferred[0])
-                return mq_ctx_emit(c, MQ_ACT_NOTE, NULL, NULL, 0,
+                return decide_emit(c, MQ_ACT_NOTE, NULL, NULL, 0,
                                    "under pressure, next step is a kill but %s: %s.", deferred,
                                    c->evidence);
         if (n_protected == c->snap->n_pods)
-                return mq_ctx_emit(c, MQ_ACT_NOTE, NULL, NULL, 0,
+                return decide_emit(c, MQ_ACT_NOTE, NULL, NULL, 0,
                                    "under pressure but no eligible pod (%zu protected), leaving "
                                    "it to the kernel OOM killer: %s.",
                                    n_protected, c->evidence);
-        return mq_ctx_emit(c, MQ_ACT_NOTE, NULL, NULL, 0,
+        return decide_emit(c, MQ_ACT_NOTE, NULL, NULL, 0,
                            "under pressure but nothing left to act on (%zu protected, the rest "
                            "already acted on or too small): %s.",
                            n_protected, c->evidence);
@@ -163,10 +164,10 @@ static int note(struct mq_ctx *c, size_t n_protected, const char *deferred) {
 
 /* MemAvailable below the kill watermark: the OOM killer is close, skip the
  * gentle rungs and kill the lowest-ranked eligible pod. */
-static int emergency_kill(struct mq_ctx *c, bool *ret_done) {
+static int emergency_kill(struct decide_ctx *c, bool *ret_done) {
         char why[160];
         *ret_done = false;
-        if (!c->pr.critical || !mq_kill_allowed(c, why, sizeof(why)))
+        if (!c->pr.critical || !decide_kill_allowed(c, why, sizeof(why)))
                 return 0;
         for (size_t k = 0; k < c->snap->n_pods; k++) {
                 size_t i = c->order[k];
@@ -177,7 +178,7 @@ static int emergency_kill(struct mq_ctx *c, bool *ret_done) {
                                c->cfg->watermark_kill_pct, c->evidence);
                 *ret_done = true;
                 c->st->last_action_ms = c->snap->now_ms;
-                return mq_kill_pod(c, i, cause);
+                return decide_kill_pod(c, i, cause);
         }
         return 0;
 }
@@ -185,7 +186,7 @@ static int emergency_kill(struct mq_ctx *c, bool *ret_done) {
 /* Below the kill watermark with no kill possible now: cap every eligible pod
  * that holds anonymous memory and was not throttled yet in this episode.
  * Pods of mostly page cache take the normal ladder: reclaim helps them. */
-static int emergency_throttle(struct mq_ctx *c, bool *ret_done) {
+static int emergency_throttle(struct decide_ctx *c, bool *ret_done) {
         *ret_done = false;
         if (!c->pr.critical)
                 return 0;
@@ -208,7 +209,7 @@ static int emergency_throttle(struct mq_ctx *c, bool *ret_done) {
         return 0;
 }
 
-int mq_ladder_step(struct mq_ctx *c) {
+int decide_ladder_step(struct decide_ctx *c) {
         struct mq_agent_state *st = c->st;
         uint64_t now = c->snap->now_ms;
         bool done;
@@ -259,7 +260,7 @@ static uint64_t relax_anchor(const struct mq_snapshot *s, const struct mq_pod *p
         return s->mem_total ? s->mem_total : ps->throttled_high;
 }
 
-static int relax_one(struct mq_ctx *c, size_t i) {
+static int relax_one(struct decide_ctx *c, size_t i) {
         const struct mq_pod *pod = &c->snap->pods[i];
         struct mq_pod_state *ps = &c->ps[i];
         uint64_t anchor = relax_anchor(c->snap, pod, ps);
@@ -267,7 +268,7 @@ static int relax_one(struct mq_ctx *c, size_t i) {
                 /* Fixed per relax phase, so the way back takes a known
                  * number of equal steps (100 / relax_pct). */
                 uint64_t gap = anchor > ps->throttled_high ? anchor - ps->throttled_high : 0;
-                ps->relax_step = mq_pct_of(gap, c->cfg->relax_step_pct);
+                ps->relax_step = decide_pct_of(gap, c->cfg->relax_step_pct);
                 if (ps->relax_step < MQ_MIN_STEP_BYTES)
                         ps->relax_step = MQ_MIN_STEP_BYTES;
         }
@@ -276,11 +277,11 @@ static int relax_one(struct mq_ctx *c, size_t i) {
         if (last)
                 v = ps->original_high;
         char label[160], f[24], t[24], orig[24];
-        mq_pod_label(pod, label, sizeof(label));
-        mq_fmt_mib(from, f);
-        mq_fmt_mib(v, t);
-        mq_fmt_mib(ps->original_high, orig);
-        int r = mq_ctx_emit(c, MQ_ACT_RELAX_HIGH, pod, pod->cgroup, v,
+        decide_pod_label(pod, label, sizeof(label));
+        decide_fmt_mib(from, f);
+        decide_fmt_mib(v, t);
+        decide_fmt_mib(ps->original_high, orig);
+        int r = decide_emit(c, MQ_ACT_RELAX_HIGH, pod, pod->cgroup, v,
                             "raise memory.high of %s from %s to %s (original %s): no pressure "
                             "for %.1f s, %s.",
                             label, f, t, orig,
@@ -298,7 +299,7 @@ static int relax_one(struct mq_ctx *c, size_t i) {
         return 0;
 }
 
-int mq_relax(struct mq_ctx *c) {
+int decide_relax(struct decide_ctx *c) {
         for (size_t i = 0; i < c->snap->n_pods; i++) {
                 if (!c->ps[i].throttled ||
                     c->snap->now_ms < c->ps[i].high_at_ms + c->cfg->step_interval_ms)

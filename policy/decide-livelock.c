@@ -33,18 +33,18 @@ static uint64_t raised_high(uint64_t current, uint64_t high, uint64_t max) {
         return v > high ? v : 0;
 }
 
-static int unstick(struct mq_ctx *c, size_t i, const char *evidence) {
+static int unstick(struct decide_ctx *c, size_t i, const char *evidence) {
         const struct mq_pod *pod = &c->snap->pods[i];
         struct mq_pod_state *ps = &c->ps[i];
         char label[160], from[24], to[24];
-        mq_pod_label(pod, label, sizeof(label));
+        decide_pod_label(pod, label, sizeof(label));
         int r, n = 0;
 
         if (ps->throttled) {
                 /* Our own throttle, outside an episode: give it all back. */
-                mq_fmt_mib(ps->throttled_high, from);
-                mq_fmt_mib(ps->original_high, to);
-                r = mq_ctx_emit(c, MQ_ACT_UNSTICK, pod, pod->cgroup, ps->original_high,
+                decide_fmt_mib(ps->throttled_high, from);
+                decide_fmt_mib(ps->original_high, to);
+                r = decide_emit(c, MQ_ACT_UNSTICK, pod, pod->cgroup, ps->original_high,
                                 "raise memory.high of %s from %s back to %s: %s.", label, from, to,
                                 evidence);
                 ps->throttled = false;
@@ -60,9 +60,9 @@ static int unstick(struct mq_ctx *c, size_t i, const char *evidence) {
                                      : 0;
                 if (v == 0)
                         continue;
-                mq_fmt_mib(ct->high, from);
-                mq_fmt_mib(v, to);
-                r = mq_ctx_emit(c, MQ_ACT_UNSTICK, pod, ct->cgroup, v,
+                decide_fmt_mib(ct->high, from);
+                decide_fmt_mib(v, to);
+                r = decide_emit(c, MQ_ACT_UNSTICK, pod, ct->cgroup, v,
                                 "raise memory.high of container %.12s in %s from %s to %s: %s.",
                                 ct->id, label, from, to, evidence);
                 if (r < 0)
@@ -73,9 +73,9 @@ static int unstick(struct mq_ctx *c, size_t i, const char *evidence) {
                              ? raised_high(pod->current, pod->high, pod->max)
                              : 0;
         if (v > 0) {
-                mq_fmt_mib(pod->high, from);
-                mq_fmt_mib(v, to);
-                r = mq_ctx_emit(c, MQ_ACT_UNSTICK, pod, pod->cgroup, v,
+                decide_fmt_mib(pod->high, from);
+                decide_fmt_mib(v, to);
+                r = decide_emit(c, MQ_ACT_UNSTICK, pod, pod->cgroup, v,
                                 "raise memory.high of %s from %s to %s: %s.", label, from, to,
                                 evidence);
                 if (r < 0)
@@ -84,26 +84,26 @@ static int unstick(struct mq_ctx *c, size_t i, const char *evidence) {
         }
         if (n > 0)
                 return 0;
-        return mq_ctx_emit(c, MQ_ACT_NOTE, pod, NULL, 0,
+        return decide_emit(c, MQ_ACT_NOTE, pod, NULL, 0,
                            "%s looks stuck but has no memory.high below memory.max to raise: %s.",
                            label, evidence);
 }
 
-static int act(struct mq_ctx *c, size_t i, const char *evidence) {
+static int act(struct decide_ctx *c, size_t i, const char *evidence) {
         const struct mq_pod *pod = &c->snap->pods[i];
         char why[160];
         if (c->cfg->livelock_kill && !mq_pod_protected(c->cfg, pod) &&
-            mq_kill_allowed(c, why, sizeof(why))) {
+            decide_kill_allowed(c, why, sizeof(why))) {
                 char cause[256];
                 (void)snprintf(cause, sizeof(cause), "%s, livelock.kill is set", evidence);
-                return mq_kill_pod(c, i, cause);
+                return decide_kill_pod(c, i, cause);
         }
         /* Raising memory.high only helps the pod, so protected pods and pods
          * whose kill must wait get it too. */
         return unstick(c, i, evidence);
 }
 
-static int guard_one(struct mq_ctx *c, size_t i) {
+static int guard_one(struct decide_ctx *c, size_t i) {
         const struct mq_config *cfg = c->cfg;
         const struct mq_pod *pod = &c->snap->pods[i];
         struct mq_pod_state *ps = &c->ps[i];
@@ -115,6 +115,7 @@ static int guard_one(struct mq_ctx *c, size_t i) {
                 ps->livelock_sample_ms = now;
                 ps->last_events_high = pod->events.high;
                 ps->stuck_since_ms = 0;
+                ps->held_at_high = false;
                 return 0;
         }
         if (now - ps->livelock_sample_ms < MQ_LIVELOCK_SAMPLE_MS)
@@ -122,9 +123,12 @@ static int guard_one(struct mq_ctx *c, size_t i) {
         uint64_t prev_ms = ps->livelock_sample_ms, rise = pod->events.high - ps->last_events_high;
         ps->livelock_sample_ms = now;
         ps->last_events_high = pod->events.high;
+        ps->held_at_high = rise > 0;
 
+        /* Sampling goes on with the guard off: the pressure test uses it. */
         bool owned = ps->throttled && c->st->in_episode;
-        if (owned || rise == 0 || pod->psi.full_avg10 < cfg->livelock_full_pct) {
+        if (cfg->livelock_ms == 0 || owned || rise == 0 ||
+            pod->psi.full_avg10 < cfg->livelock_full_pct) {
                 ps->stuck_since_ms = 0;
                 return 0;
         }
@@ -143,9 +147,12 @@ static int guard_one(struct mq_ctx *c, size_t i) {
         return act(c, i, evidence);
 }
 
-int mq_livelock_guard(struct mq_ctx *c) {
-        if (c->cfg->livelock_ms == 0)
-                return 0;
+bool decide_pod_held_at_high(const struct mq_pod_state *ps, const struct mq_pod *pod) {
+        return ps->livelock_sample_ms &&
+               (pod->events.high > ps->last_events_high || ps->held_at_high);
+}
+
+int decide_livelock_guard(struct decide_ctx *c) {
         for (size_t i = 0; i < c->snap->n_pods; i++) {
                 int r = guard_one(c, i);
                 if (r < 0)

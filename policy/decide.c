@@ -16,6 +16,13 @@
  *     node "under pressure" for seconds after a kill);
  *   - only on the very first snapshot (no baseline yet, e.g. `once`): some
  *     avg10 at or above the trigger's level (threshold / window).
+ * The PSI evidence (the first and the last two) is set aside while MemAvailable
+ * is above the reclaim watermark and some pod is being held at a memory.high
+ * (its "high" events rising; known from the second snapshot on): the kernel accounts the throttling
+ * of a cgroup over memory.high as memory stall (mem_cgroup_handle_over_high() runs its reclaim and
+ * penalty sleep inside psi_memstall_enter()), and that stall shows in every ancestor up to
+ * /proc/pressure/memory. One container stuck at its own limit is the livelock guard's business, not
+ * a reason to reclaim, throttle or kill the other pods.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -63,18 +70,18 @@ void mq_agent_state_done(struct mq_agent_state *s) {
         *s = (struct mq_agent_state){0};
 }
 
-uint64_t mq_pct_of(uint64_t x, uint64_t pct) {
+uint64_t decide_pct_of(uint64_t x, uint64_t pct) {
         return x / 100 * pct + x % 100 * pct / 100;
 }
 
-void mq_fmt_mib(uint64_t v, char buf[static 24]) {
+void decide_fmt_mib(uint64_t v, char buf[static 24]) {
         if (v == MQ_UNLIMITED)
                 (void)snprintf(buf, 24, "max");
         else
                 (void)snprintf(buf, 24, "%" PRIu64 " MiB", v / MIB);
 }
 
-void mq_pod_label(const struct mq_pod *pod, char *buf, size_t size) {
+void decide_pod_label(const struct mq_pod *pod, char *buf, size_t size) {
         const char *prio = mq_priority_name(pod->priority), *qos = mq_qos_name(pod->qos);
         if (pod->name[0])
                 (void)snprintf(buf, size, "%s/%s pod %s/%s", prio, qos, pod->ns, pod->name);
@@ -82,7 +89,7 @@ void mq_pod_label(const struct mq_pod *pod, char *buf, size_t size) {
                 (void)snprintf(buf, size, "%s/%s pod %s", prio, qos, pod->uid);
 }
 
-int mq_ctx_emit(struct mq_ctx *c, enum mq_action_kind kind, const struct mq_pod *pod,
+int decide_emit(struct decide_ctx *c, enum mq_action_kind kind, const struct mq_pod *pod,
                 const char *cgroup, uint64_t value, const char *fmt, ...) {
         struct mq_action x = {.kind = kind, .value = value};
         va_list ap;
@@ -106,7 +113,7 @@ int mq_ctx_emit(struct mq_ctx *c, enum mq_action_kind kind, const struct mq_pod 
         return 0;
 }
 
-bool mq_pressure_any(const struct mq_pressure *p) {
+bool decide_pressure_any(const struct decide_pressure *p) {
         return p->psi_trigger || p->watermark || p->growth || p->avg10;
 }
 
@@ -114,7 +121,7 @@ bool mq_pressure_any(const struct mq_pressure *p) {
  * only moves once a window has passed, so frequent wakeups (a few ms apart)
  * still measure over a full window instead of many tiny, always-quiet ones. */
 static void measure_growth(const struct mq_config *cfg, const struct mq_snapshot *snap,
-                           struct mq_agent_state *st, struct mq_pressure *pr) {
+                           struct mq_agent_state *st, struct decide_pressure *pr) {
         uint64_t window_ms = cfg->psi_node_window_us / 1000, total = snap->node_psi.some_total_us;
         if (!st->have_last || snap->now_ms < st->last_snapshot_ms ||
             total < st->last_node_some_total_us) {
@@ -145,10 +152,10 @@ static void measure_growth(const struct mq_config *cfg, const struct mq_snapshot
         }
 }
 
-static void assess(struct mq_ctx *c) {
+static void assess(struct decide_ctx *c) {
         const struct mq_snapshot *s = c->snap;
         const struct mq_config *cfg = c->cfg;
-        struct mq_pressure *pr = &c->pr;
+        struct decide_pressure *pr = &c->pr;
 
         pr->psi_trigger =
                 s->trigger == MQ_TRIGGER_PSI_NODE || s->trigger == MQ_TRIGGER_PSI_KUBEPODS;
@@ -158,9 +165,18 @@ static void assess(struct mq_ctx *c) {
                         (s->mem_total && pr->avail_pct < cfg->watermark_reclaim_pct);
         pr->critical = s->mem_total && pr->avail_pct < cfg->watermark_kill_pct;
         measure_growth(cfg, s, c->st, pr);
+        const struct mq_pod *held = NULL;
+        if (!pr->watermark && (pr->psi_trigger || pr->growth || pr->avg10))
+                for (size_t i = 0; i < s->n_pods && !held; i++)
+                        if (decide_pod_held_at_high(&c->ps[i], &s->pods[i]))
+                                held = &s->pods[i];
+        if (held) {
+                pr->discounted = true;
+                pr->psi_trigger = pr->growth = pr->avg10 = false;
+        }
 
         char avail[24];
-        mq_fmt_mib(s->mem_available, avail);
+        decide_fmt_mib(s->mem_available, avail);
         int n = snprintf(c->evidence, sizeof(c->evidence),
                          "MemAvailable %s (%.1f%%), node PSI some avg10 %.1f%%", avail,
                          pr->avail_pct, s->node_psi.some_avg10);
@@ -169,8 +185,11 @@ static void assess(struct mq_ctx *c) {
                               ", stall +%" PRIu64 " ms in %" PRIu64 " ms", pr->stall_us / 1000,
                               pr->interval_ms);
         if (n > 0 && (size_t)n < sizeof(c->evidence) && pr->psi_trigger)
-                (void)snprintf(c->evidence + n, sizeof(c->evidence) - (size_t)n, ", trigger %s",
-                               mq_trigger_name(s->trigger));
+                n += snprintf(c->evidence + n, sizeof(c->evidence) - (size_t)n, ", trigger %s",
+                              mq_trigger_name(s->trigger));
+        if (n > 0 && (size_t)n < sizeof(c->evidence) && held)
+                (void)snprintf(c->evidence + n, sizeof(c->evidence) - (size_t)n,
+                               ", stall set aside: pod %s is held at memory.high", held->uid);
 }
 
 static int cmp_state_uid(const void *a, const void *b) {
@@ -201,16 +220,16 @@ static struct mq_pod_state *carry_states(const struct mq_snapshot *snap,
 
 /* Episode bookkeeping; then the ladder while pressure lasts, or the relax
  * phase once the episode is over. */
-static int run_episode(struct mq_ctx *c) {
+static int run_episode(struct decide_ctx *c) {
         struct mq_agent_state *st = c->st;
         uint64_t now = c->snap->now_ms;
-        if (mq_pressure_any(&c->pr)) {
+        if (decide_pressure_any(&c->pr)) {
                 if (!st->in_episode) {
                         st->in_episode = true;
                         st->episode_start_ms = now;
                 }
                 st->last_pressure_ms = now;
-                return mq_ladder_step(c);
+                return decide_ladder_step(c);
         }
         if (st->in_episode && now >= st->last_pressure_ms + c->cfg->relief_ms) {
                 /* Relief confirmed: the ladder starts from scratch next time;
@@ -220,11 +239,11 @@ static int run_episode(struct mq_ctx *c) {
                         c->ps[i].step = MQ_STEP_NONE;
         }
         if (!st->in_episode)
-                return mq_relax(c);
+                return decide_relax(c);
         return 0;
 }
 
-static int commit(struct mq_ctx *c, struct mq_agent_state *state, struct mq_actions *out) {
+static int commit(struct decide_ctx *c, struct mq_agent_state *state, struct mq_actions *out) {
         if (c->acts.n > 0) {
                 size_t need = out->n + c->acts.n;
                 if (need > out->cap) {
@@ -250,7 +269,7 @@ static int commit(struct mq_ctx *c, struct mq_agent_state *state, struct mq_acti
 int mq_decide(const struct mq_config *cfg, const struct mq_snapshot *snap,
               struct mq_agent_state *state, struct mq_actions *out) {
         struct mq_agent_state work = *state;
-        struct mq_ctx c = {.cfg = cfg, .snap = snap, .st = &work};
+        struct decide_ctx c = {.cfg = cfg, .snap = snap, .st = &work};
         int r = -ENOMEM;
 
         c.order = calloc(snap->n_pods ? snap->n_pods : 1, sizeof(*c.order));
@@ -261,7 +280,7 @@ int mq_decide(const struct mq_config *cfg, const struct mq_snapshot *snap,
         assess(&c);
 
         work.last_decision_ms = snap->now_ms;
-        r = mq_livelock_guard(&c);
+        r = decide_livelock_guard(&c);
         if (r >= 0)
                 r = run_episode(&c);
         if (r >= 0)

@@ -106,6 +106,7 @@ struct mq_pod_state {
         uint64_t high_at_ms;         /* when the agent last wrote memory.high (throttle/relax) */
         uint64_t relax_step;         /* bytes per relax step, fixed when relaxing starts */
         uint64_t livelock_sample_ms; /* when last_events_high was sampled */
+        bool held_at_high;           /* its high events rose in the last sample interval */
 };
 
 struct mq_agent_state {

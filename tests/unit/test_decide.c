@@ -596,6 +596,61 @@ static void test_livelock_vs_ladder(void **state) {
         sim_free(s);
 }
 
+/* A container stuck at its own memory.high stalls, and the kernel counts
+ * that as memory stall up to /proc/pressure/memory. With MemAvailable
+ * plentiful, that is not node pressure: other pods are left alone and only
+ * the livelock guard acts. Below the reclaim watermark the ladder runs. */
+static void run_stuck_with_psi(bool low_memory, bool guard) {
+        struct sim *s = stuck_sim();
+        s->cfg.livelock_ms = guard ? 10000 : 0;
+        add_pod(s, "batch", MQ_PRIO_BATCH, MQ_QOS_BESTEFFORT, 2 * GiB, 400 * MiB);
+        expect_n(tick(s, T0, 0), 0); /* baseline: nothing known about the pod yet */
+        s->snap.node_psi.some_avg10 = 95;
+        if (low_memory)
+                pressure(s);
+        /* Within the first sample interval already: the rise is visible. */
+        s->snap.node_psi.some_total_us += 500000;
+        const struct mq_actions *a = NULL;
+        s->pods[0].events.high += 25;
+        a = run(s, T0 + 500, MQ_TRIGGER_PSI_NODE);
+        if (low_memory) {
+                expect_n(a, 1);
+                expect_act(a, 0, MQ_ACT_RECLAIM, "batch", 100 * MiB);
+                assert_null(strstr(a->v[0].reason, "set aside"));
+                sim_free(s);
+                return;
+        }
+        expect_n(a, 0);
+        for (uint64_t t = T0 + 1000; t < T0 + 10000; t += 1000) {
+                s->snap.node_psi.some_total_us += 950000;
+                s->pods[0].events.high += 50;
+                a = run(s, t, (t / 1000) % 2 ? MQ_TRIGGER_PSI_KUBEPODS : MQ_TRIGGER_PSI_NODE);
+                expect_n(a, 0);
+                /* Half a second on, no new event yet: still held (the last
+                 * sample interval showed the rise). */
+                s->snap.node_psi.some_total_us += 450000;
+                expect_n(run(s, t + 500, MQ_TRIGGER_PSI_NODE), 0);
+                assert_false(s->st.in_episode);
+        }
+        s->snap.node_psi.some_total_us += 950000;
+        a = tick(s, T0 + 10000, 50);
+        if (!guard) {
+                expect_n(a, 0);
+                sim_free(s);
+                return;
+        }
+        expect_n(a, 1);
+        expect_act(a, 0, MQ_ACT_UNSTICK, "stuck", 132 * MiB);
+        sim_free(s);
+}
+
+static void test_stuck_pod_is_not_node_pressure(void **state) {
+        (void)state;
+        run_stuck_with_psi(false, true);
+        run_stuck_with_psi(false, false);
+        run_stuck_with_psi(true, true);
+}
+
 /* Without container detail, the pod's own memory.high is raised; a margin
  * of a quarter of usage, capped at memory.max. */
 static void test_livelock_pod_level(void **state) {
@@ -971,6 +1026,7 @@ int main(void) {
                 cmocka_unit_test(test_livelock_psi_low),
                 cmocka_unit_test(test_livelock_kill_variant),
                 cmocka_unit_test(test_livelock_vs_ladder),
+                cmocka_unit_test(test_stuck_pod_is_not_node_pressure),
                 cmocka_unit_test(test_livelock_pod_level),
                 cmocka_unit_test(test_one_kill_per_cooldown),
                 cmocka_unit_test(test_kill_confirm_bounded),
