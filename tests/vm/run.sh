@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache="$here/cache"
 top=$(cd "$here/../.." && pwd)
 
-ALL_SCENARIOS="hooks-json kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group podman"
+ALL_SCENARIOS="hooks-json kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group hook-protect podman"
 kernels=${VM_KERNELS:-6.1 6.12}
 scenarios=${VM_SCENARIOS:-$ALL_SCENARIOS}
 build=${VM_BUILD:-$top/build}
@@ -43,11 +43,15 @@ cc -O2 -Wall -Wextra -static -o "$cache/memhog" "$here/memhog.c"
 
 # A small ext4 disk with one file, for scenarios that need real page cache
 # (an initramfs has none that can be reclaimed).
-if [ ! -f "$cache/data.img" ]; then
+# The name carries a version: change it when the contents change.
+data=$cache/data-v2.img
+if [ ! -f "$data" ]; then
   d=$(mktemp -d "$cache/data.XXXXXX")
-  head -c $((48 * 1024 * 1024)) /dev/urandom >"$d/cache.bin"
-  mkfs.ext4 -q -F -d "$d" "$cache/data.img.tmp" 96M >/dev/null
-  mv "$cache/data.img.tmp" "$cache/data.img"
+  head -c $((16 * 1024 * 1024)) /dev/urandom >"$d/cache.bin"
+  head -c $((32 * 1024 * 1024)) /dev/urandom >"$d/protect-a.bin"
+  head -c $((32 * 1024 * 1024)) /dev/urandom >"$d/protect-b.bin"
+  mkfs.ext4 -q -F -d "$d" "$data.tmp" 112M >/dev/null
+  mv "$data.tmp" "$data"
   rm -rf "$d"
 fi
 
@@ -71,7 +75,7 @@ boot() {
     -display none -monitor none \
     -kernel "$kdir/vmlinuz" -initrd "$initrd" \
     -append "console=ttyS0 panic=-1 psi=1 systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all memqos.kernel=$tag memqos.scenarios=${guest_scenarios// /,}" \
-    -drive "file=$cache/data.img,if=virtio,format=raw,readonly=on" \
+    -drive "file=$data,if=virtio,format=raw,readonly=on" \
     -serial "file:$cache/console-$tag.log" -serial stdio \
     </dev/null 2>"$cache/qemu-$tag.err" | tr -d '\r' >"$cache/results-$tag.txt" || true
   echo "# wall $tag $((($(date +%s%N) - start) / 1000000))ms" >>"$cache/results-$tag.txt"

@@ -110,7 +110,7 @@ k8s_ann() {
   uid=$1
   shift
   printf '"io.kubernetes.cri.container-type": "container", "io.kubernetes.cri.container-name": "app", "io.kubernetes.cri.sandbox-id": "sb-%s", "io.kubernetes.cri.sandbox-uid": "%s", "io.kubernetes.cri.sandbox-name": "pod-%s", "io.kubernetes.cri.sandbox-namespace": "default"' "$uid" "$uid" "$uid"
-  for a in "$@"; do printf ', %s' "$a"; done
+  for a in "$@"; do [ -z "$a" ] || printf ', %s' "$a"; done
 }
 
 # Kubelet cgroupfs layout: /kubepods/<qos>/pod<uid>/<container id>.

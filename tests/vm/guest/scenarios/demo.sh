@@ -73,12 +73,32 @@ runc delete -f guarded >/dev/null 2>&1
 runc delete -f plain >/dev/null 2>&1
 say ""
 
+# Act two: memory.min keeps a container's page cache (hook-protect.sh),
+# then the same pod once more with no annotation on 'a'.
+say "Next, one pod limited to 128 MiB with three containers. 'a' (memqos.io/memory-min: 40Mi)"
+say "and 'b' (no annotation) each read a 32 MiB file from disk, so the kernel caches it."
+# shellcheck source=/dev/null
+. /vm/scenarios/hook-protect.sh
+# shellcheck disable=SC2154 # want, a0, a1, b0, b1 are set by hook-protect.sh
+{
+say "Then 'c' takes $want MiB of anonymous memory, and the pod is at its limit."
+say "The kernel reclaimed page cache inside the pod: 'b' kept $b1 of its $b0 MiB,"
+say "'a' kept $a1 of $a0 MiB: the memory.min the hook wrote put its cache out of reach."
+# shellcheck disable=SC2034 # read by hook-protect.sh
+a_ann='' checks=0
+# shellcheck source=/dev/null
+. /vm/scenarios/hook-protect.sh
+say "The same pod again without the annotation on 'a': 'a' kept $a1 of $a0 MiB, 'b' $b1 of $b0 MiB;"
+say "the kernel took from both."
+}
+say ""
+
 # A typo in an annotation is refused where the user sees it.
 uid_t=$(pod_uid 13)
 mkbundle /tmp/b-typo '"/bin/true"' "$(k8s_ann "$uid_t" '"memqos.io/memory-high": "900Mb"')" $LIMIT "$(kube_cgpath "$uid_t" typo)"
 out=$(runc run --no-pivot -b /tmp/b-typo typo 2>&1)
 msg=$(echo "$out" | grep -o 'memqos-hook: typo: .*' | sed 's/\\"/"/g; s/"$//; s/\\n$//')
-say "A third pod asks for memqos.io/memory-high: 900Mb (a typo: Mb is not a Kubernetes unit)."
+say "Last, a pod asks for memqos.io/memory-high: 900Mb (a typo: Mb is not a Kubernetes unit)."
 if [ -n "$msg" ]; then
   say "It does not start; runc reports the hook's line, which kubectl describe would show:"
   say "  $msg"
