@@ -107,10 +107,12 @@ check-all: all
 LINT_SRC := $(POLICY_SRC) $(HOOK_SRC) $(AGENT_SRC)
 LINT_HDR := $(wildcard policy/*.h hook/*.h agent/*.h)
 lint: deps
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	@echo "  LINT    cppcheck, clang-tidy, clang-format"
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --std=c11 -D_GNU_SOURCE -Ipolicy $(LINT_SRC)
-	clang-tidy --quiet $(LINT_SRC) -- $(CPPFLAGS) $(JSONC_CFLAGS) 2>/dev/null
-	clang-format --dry-run --Werror $(LINT_SRC) $(LINT_HDR)
+	$(Q)clang-tidy --quiet $(LINT_SRC) -- $(CPPFLAGS) $(JSONC_CFLAGS) 2>/dev/null
+	$(Q)clang-format --dry-run --Werror $(LINT_SRC) $(LINT_HDR)
+	@echo "  LINT    clean"
 
 format:
 	clang-format -i $(LINT_SRC) $(LINT_HDR)

@@ -13,7 +13,6 @@ void log_warn(const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         /* clang-tidy run over several files at once loses va_start here. */
-        /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
         (void)vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         (void)fprintf(stderr, "memqos-agent: warning: %s\n", msg);
@@ -23,7 +22,6 @@ void log_error(const char *fmt, ...) {
         char msg[1024];
         va_list ap;
         va_start(ap, fmt);
-        /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
         (void)vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         (void)fprintf(stderr, "memqos-agent: error: %s\n", msg);
@@ -34,7 +32,6 @@ void log_info(const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         /* clang-tidy run over several files at once loses va_start here. */
-        /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
         (void)vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         (void)fprintf(stderr, "memqos-agent: %s\n", msg);

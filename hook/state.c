@@ -265,8 +265,7 @@ static int finish(struct parser *p) {
 /* One yajl_parse call over the whole text: yajl re-scans a token that spans
  * two chunks, so feeding a 512 KiB annotation in 64 KiB pieces costs several
  * passes over it (bench/bench_hook_parse.c measured it 3x slower). */
-int oci_state_parse_buf(const char *buf, size_t len, struct oci_state *ret,
-                        struct mq_error *err) {
+int oci_state_parse_buf(const char *buf, size_t len, struct oci_state *ret, struct mq_error *err) {
         struct oci_state st = {0};
         struct parser p = {.st = &st, .err = err};
         __attribute__((cleanup(yajl_freep))) yajl_handle h = yajl_alloc(&callbacks, NULL, &p);
@@ -292,7 +291,7 @@ int oci_state_parse_buf(const char *buf, size_t len, struct oci_state *ret,
 
 /* Read the whole state (at most MQ_STATE_MAX bytes) and parse it. */
 int oci_state_read(FILE *in, struct oci_state *ret, struct mq_error *err) {
-        size_t cap = 64 * 1024, len = 0;
+        size_t cap = (size_t)64 * 1024, len = 0;
         _cleanup_free_ char *buf = malloc(cap);
 
         if (!buf)
@@ -300,8 +299,7 @@ int oci_state_read(FILE *in, struct oci_state *ret, struct mq_error *err) {
         for (;;) {
                 if (len == cap) {
                         if (cap > MQ_STATE_MAX)
-                                return mq_error_set(err, EFBIG,
-                                                    "the state is larger than %d bytes",
+                                return mq_error_set(err, EFBIG, "the state is larger than %d bytes",
                                                     MQ_STATE_MAX);
                         char *bigger = realloc(buf, cap * 2);
                         if (!bigger)

@@ -15,8 +15,8 @@
 #include "record.h"
 #include "types.h"
 
-#define MQ_ANNOTATION_DOMAIN "memqos.io"
-#define MQ_ANNOTATION_PREFIX "memqos.io/"
+#define MQ_ANNOTATION_DOMAIN    "memqos.io"
+#define MQ_ANNOTATION_PREFIX    "memqos.io/"
 #define MQ_ANNOTATION_VALUE_MAX 256
 
 enum mq_knob {
