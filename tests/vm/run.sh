@@ -68,8 +68,10 @@ boot() {
   initrd=$cache/initrd-$tag.cpio
   cat "$cache/base.cpio" "$cache/mods-$tag.cpio" >"$initrd"
   start=$(date +%s%N)
-  # psi=1: Debian builds PSI in but disabled by default. Only kernel
-  # emergencies reach the console's output level would be noise otherwise.
+  # psi=1: both Debian configs enable PSI by default, but a kernel built
+  # with CONFIG_PSI_DEFAULT_DISABLED needs it. The cgroup options keep
+  # every controller on the v2 hierarchy. Results come on ttyS1 (stdio
+  # here), the console goes to a log file.
   timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
     -accel "$accel" -m "$mem" -smp 1 -nodefaults -no-reboot \
     -display none -monitor none \
