@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,13 +60,10 @@ void fstree_mkdirs(const char *root, const char *rel) {
         free(p);
 }
 
+static void make_parent(const char *root, const char *rel);
+
 void fstree_write(const char *root, const char *rel, const char *content) {
-        const char *slash = strrchr(rel, '/');
-        if (slash) {
-                char *dir = strndup(rel, (size_t)(slash - rel));
-                fstree_mkdirs(root, dir);
-                free(dir);
-        }
+        make_parent(root, rel);
         char *p = join(root, rel);
         FILE *f = fopen(p, "w");
         if (!f || fputs(content, f) < 0 || fclose(f) != 0)
@@ -73,21 +71,29 @@ void fstree_write(const char *root, const char *rel, const char *content) {
         free(p);
 }
 
+/* Never follows a symlink or blocks on a FIFO: what a test reads back is
+ * the file itself. NULL when there is no such regular file. */
 static char *read_path(const char *p) {
-        FILE *f = fopen(p, "r");
-        if (!f)
+        int fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
                 return NULL;
         size_t cap = 4096, len = 0;
         char *buf = malloc(cap);
-        size_t n;
-        while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-                len += n;
-                if (len + 1 == cap)
+        for (;;) {
+                if (!buf)
+                        abort();
+                if (len + 1 >= cap)
                         buf = realloc(buf, cap *= 2);
+                if (!buf)
+                        abort();
+                ssize_t n = read(fd, buf + len, cap - len - 1);
+                if (n < 0)
+                        die("read", p);
+                if (n == 0)
+                        break;
+                len += (size_t)n;
         }
-        fclose(f);
-        if (!buf)
-                abort();
+        (void)close(fd);
         buf[len] = '\0';
         return buf;
 }
@@ -97,6 +103,60 @@ char *fstree_read(const char *root, const char *rel) {
         char *s = read_path(p);
         free(p);
         return s;
+}
+
+int fstree_open(const char *root) {
+        int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                die("open", root);
+        return fd;
+}
+
+static void make_parent(const char *root, const char *rel) {
+        const char *slash = strrchr(rel, '/');
+        if (slash) {
+                char *dir = strndup(rel, (size_t)(slash - rel));
+                fstree_mkdirs(root, dir);
+                free(dir);
+        }
+}
+
+void fstree_symlink(const char *root, const char *target, const char *rel) {
+        make_parent(root, rel);
+        char *p = join(root, rel);
+        if (symlink(target, p) < 0)
+                die("symlink", p);
+        free(p);
+}
+
+void fstree_mkfifo(const char *root, const char *rel) {
+        make_parent(root, rel);
+        char *p = join(root, rel);
+        if (mkfifo(p, 0644) < 0)
+                die("mkfifo", p);
+        free(p);
+}
+
+bool fstree_exists(const char *root, const char *rel) {
+        struct stat st;
+        char *p = join(root, rel);
+        bool yes = lstat(p, &st) == 0;
+        free(p);
+        return yes;
+}
+
+int fstree_count(const char *root, const char *rel) {
+        char *p = join(root, rel);
+        DIR *d = opendir(p);
+        if (!d)
+                die("opendir", p);
+        int n = 0;
+        for (struct dirent *e; (e = readdir(d));)
+                if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                        n++;
+        (void)closedir(d);
+        free(p);
+        return n;
 }
 
 static void add_entry(struct fstree_snapshot *s, const char *rel, char type, char *content) {
@@ -196,8 +256,7 @@ char *fstree_diff(const struct fstree_snapshot *before, const struct fstree_snap
                         appendf(&out, &len, "added %s\n", after->v[j++].path);
                 } else {
                         if (!same(&before->v[i], &after->v[j]))
-                                appendf(&out, &len, "changed %s: '%s' -> '%s'\n",
-                                        before->v[i].path,
+                                appendf(&out, &len, "changed %s: '%s' -> '%s'\n", before->v[i].path,
                                         before->v[i].content ? before->v[i].content : "",
                                         after->v[j].content ? after->v[j].content : "");
                         i++;

@@ -8,14 +8,24 @@
 
 /* Make a fresh temp directory; returns a malloc'd path. Aborts on failure. */
 char *fstree_mkdtemp(void);
-/* rm -rf */
+/* rm -rf (does not free path) */
 void fstree_remove(const char *path);
 /* mkdir -p root/rel */
 void fstree_mkdirs(const char *root, const char *rel);
 /* Write root/rel (creating parent dirs) with the given content. */
 void fstree_write(const char *root, const char *rel, const char *content);
-/* Read root/rel into a malloc'd string; NULL if missing. Trailing newline kept. */
+/* Read root/rel into a malloc'd string, exactly; NULL if it is missing, a
+ * symlink or a FIFO (never followed, never blocks). */
 char *fstree_read(const char *root, const char *rel);
+/* symlink(target, root/rel), mkfifo(root/rel); parents created. */
+void fstree_symlink(const char *root, const char *target, const char *rel);
+void fstree_mkfifo(const char *root, const char *rel);
+/* open(root, O_DIRECTORY) */
+int fstree_open(const char *root);
+/* Does root/rel exist (lstat)? */
+bool fstree_exists(const char *root, const char *rel);
+/* Entries in directory root/rel, without . and .. */
+int fstree_count(const char *root, const char *rel);
 
 struct fstree_entry {
         char *path;    /* relative */

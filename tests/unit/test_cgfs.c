@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "cgfs.h"
-#include "tmptree.h"
+#include "fstree.h"
 #include "types.h"
 
 #define N(a)  (sizeof(a) / sizeof((a)[0]))
@@ -87,31 +87,31 @@ struct tree {
 static int setup(void **state) {
         struct tree *t = calloc(1, sizeof(*t));
         assert_non_null(t);
-        t->root = tmptree_new();
-        t->outside = tmptree_new();
-        tmptree_write(t->outside, "memory.high", "max\n");
-        tmptree_mkdir(t->outside, "pod1");
+        t->root = fstree_mkdtemp();
+        t->outside = fstree_mkdtemp();
+        fstree_write(t->outside, "memory.high", "max\n");
+        fstree_mkdirs(t->outside, "pod1");
 
-        tmptree_write(t->root, CGDIR "/memory.max", "max\n");
-        tmptree_write(t->root, CGDIR "/memory.high", "max\n");
-        tmptree_write(t->root, CGDIR "/memory.low", "0\n");
-        tmptree_write(t->root, CGDIR "/memory.min", "1073741824\n");
-        tmptree_write(t->root, CGDIR "/memory.current", "123456789");
-        tmptree_write(t->root, CGDIR "/memory.events", "low 0\nhigh 0\n\n");
-        tmptree_write(t->root, CGDIR "/memory.bad", "12ab\n");
-        tmptree_write(t->root, CGDIR "/memory.neg", "-1\n");
-        tmptree_write(t->root, CGDIR "/memory.huge", "18446744073709551616\n");
-        tmptree_write(t->root, CGDIR "/memory.empty", "");
-        tmptree_mkfifo(t->root, CGDIR "/memory.fifo");
-        tmptree_mkdir(t->root, CGDIR "/memory.dir");
+        fstree_write(t->root, CGDIR "/memory.max", "max\n");
+        fstree_write(t->root, CGDIR "/memory.high", "max\n");
+        fstree_write(t->root, CGDIR "/memory.low", "0\n");
+        fstree_write(t->root, CGDIR "/memory.min", "1073741824\n");
+        fstree_write(t->root, CGDIR "/memory.current", "123456789");
+        fstree_write(t->root, CGDIR "/memory.events", "low 0\nhigh 0\n\n");
+        fstree_write(t->root, CGDIR "/memory.bad", "12ab\n");
+        fstree_write(t->root, CGDIR "/memory.neg", "-1\n");
+        fstree_write(t->root, CGDIR "/memory.huge", "18446744073709551616\n");
+        fstree_write(t->root, CGDIR "/memory.empty", "");
+        fstree_mkfifo(t->root, CGDIR "/memory.fifo");
+        fstree_mkdirs(t->root, CGDIR "/memory.dir");
         /* symlinks planted in the tree */
         char target[PATH_MAX];
         (void)snprintf(target, sizeof(target), "%s/memory.high", t->outside);
-        tmptree_symlink(t->root, target, CGDIR "/memory.swap.max");
-        tmptree_symlink(t->root, "memory.low", CGDIR "/memory.link");
-        tmptree_symlink(t->root, t->outside, "kubepods/escape");
-        tmptree_symlink(t->root, "burstable", "kubepods/alias");
-        t->fd = tmptree_open(t->root);
+        fstree_symlink(t->root, target, CGDIR "/memory.swap.max");
+        fstree_symlink(t->root, "memory.low", CGDIR "/memory.link");
+        fstree_symlink(t->root, t->outside, "kubepods/escape");
+        fstree_symlink(t->root, "burstable", "kubepods/alias");
+        t->fd = fstree_open(t->root);
         *state = t;
         return 0;
 }
@@ -119,8 +119,10 @@ static int setup(void **state) {
 static int teardown(void **state) {
         struct tree *t = *state;
         (void)close(t->fd);
-        tmptree_remove(t->root);
-        tmptree_remove(t->outside);
+        fstree_remove(t->root);
+        free(t->root);
+        fstree_remove(t->outside);
+        free(t->outside);
         free(t);
         return 0;
 }
@@ -331,7 +333,7 @@ static void test_parse_format_u64(void **state) {
 /* ---- writes ---- */
 
 static void assert_file(const char *root, const char *rel, const char *want) {
-        char *s = tmptree_read(root, rel);
+        char *s = fstree_read(root, rel);
         if (!s)
                 fail_msg("%s is missing", rel);
         if (strcmp(s, want) != 0)
@@ -357,12 +359,12 @@ static void test_write_file(void **state) {
 static void test_write_refused(void **state) {
         struct tree *t = *state;
         int fd = open_cg(t);
-        int entries = tmptree_count(t->root, CGDIR);
+        int entries = fstree_count(t->root, CGDIR);
         guard_blocking();
 
         /* a knob the kernel lacks: -ENOENT, and no file is created */
         assert_int_equal(cgroup_write_file(fd, "memory.zswap.max", "0"), -ENOENT);
-        assert_false(tmptree_exists(t->root, CGDIR "/memory.zswap.max"));
+        assert_false(fstree_exists(t->root, CGDIR "/memory.zswap.max"));
         /* a symlink is not followed: its target keeps its content */
         assert_int_equal(cgroup_write_file(fd, "memory.swap.max", "0"), -ELOOP);
         assert_file(t->outside, "memory.high", "max\n");
@@ -375,11 +377,11 @@ static void test_write_refused(void **state) {
         /* names with a slash or ".." do not leave the directory */
         assert_true(cgroup_write_file(fd, "../memory.high", "1") < 0);
         assert_true(cgroup_write_file(fd, "memory.dir/x", "1") < 0);
-        assert_false(tmptree_exists(t->root, CGDIR "/memory.dir/x"));
+        assert_false(fstree_exists(t->root, CGDIR "/memory.dir/x"));
         (void)alarm(0);
 
-        assert_int_equal(tmptree_count(t->root, CGDIR), entries);
-        assert_int_equal(tmptree_count(t->outside, "."), 2);
+        assert_int_equal(fstree_count(t->root, CGDIR), entries);
+        assert_int_equal(fstree_count(t->outside, "."), 2);
         (void)close(fd);
 }
 

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
+#include "fstree.h"
 #include "procfs.h"
-#include "tmptree.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -87,15 +87,15 @@ struct proc_fixture {
 static int setup(void **state) {
         struct proc_fixture *f = calloc(1, sizeof(*f));
         assert_non_null(f);
-        f->root = tmptree_new();
-        tmptree_write(f->root, "1234/cgroup", "0::/kubepods/burstable/pod1/abc\n");
-        tmptree_write(f->root, "77/cgroup", "12:memory:/x\n1:name=systemd:/x\n");
-        tmptree_write(f->root, "78/cgroup", "0::relative\n");
-        tmptree_write(f->root, "79/cgroup", "");
-        tmptree_write(f->root, "real/cgroup", "0::/escaped\n");
-        tmptree_mkdir(f->root, "81");
-        tmptree_symlink(f->root, "../real/cgroup", "81/cgroup");
-        f->fd = tmptree_open(f->root);
+        f->root = fstree_mkdtemp();
+        fstree_write(f->root, "1234/cgroup", "0::/kubepods/burstable/pod1/abc\n");
+        fstree_write(f->root, "77/cgroup", "12:memory:/x\n1:name=systemd:/x\n");
+        fstree_write(f->root, "78/cgroup", "0::relative\n");
+        fstree_write(f->root, "79/cgroup", "");
+        fstree_write(f->root, "real/cgroup", "0::/escaped\n");
+        fstree_mkdirs(f->root, "81");
+        fstree_symlink(f->root, "../real/cgroup", "81/cgroup");
+        f->fd = fstree_open(f->root);
         *state = f;
         return 0;
 }
@@ -103,7 +103,8 @@ static int setup(void **state) {
 static int teardown(void **state) {
         struct proc_fixture *f = *state;
         (void)close(f->fd);
-        tmptree_remove(f->root);
+        fstree_remove(f->root);
+        free(f->root);
         free(f);
         return 0;
 }

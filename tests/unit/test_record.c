@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
+#include "fstree.h"
 #include "record.h"
-#include "tmptree.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define CID  "4b825dc642cb6eb9a060e54bf8d69288fbee4904c1a2b3c4d5e6f708192a3b4c"
@@ -304,8 +304,8 @@ struct state_dir {
 static int setup(void **state) {
         struct state_dir *s = calloc(1, sizeof(*s));
         assert_non_null(s);
-        s->root = tmptree_new();
-        s->fd = tmptree_open(s->root);
+        s->root = fstree_mkdtemp();
+        s->fd = fstree_open(s->root);
         *state = s;
         return 0;
 }
@@ -313,7 +313,8 @@ static int setup(void **state) {
 static int teardown(void **state) {
         struct state_dir *s = *state;
         (void)close(s->fd);
-        tmptree_remove(s->root);
+        fstree_remove(s->root);
+        free(s->root);
         free(s);
         return 0;
 }
@@ -327,12 +328,12 @@ static void test_write_load(void **state) {
         /* containers/ is created on first write */
         if (record_write(s->fd, &a, &err) < 0)
                 fail_msg("record_write: %s", err.msg);
-        assert_true(tmptree_exists(s->root, "containers/" CID ".json"));
-        assert_int_equal(tmptree_count(s->root, "containers"), 1); /* no temp file left */
-        assert_int_equal(tmptree_count(s->root, "."), 1);
+        assert_true(fstree_exists(s->root, "containers/" CID ".json"));
+        assert_int_equal(fstree_count(s->root, "containers"), 1); /* no temp file left */
+        assert_int_equal(fstree_count(s->root, "."), 1);
 
         /* the file holds exactly what record_to_json produces, plus a newline */
-        char *text = NULL, *file = tmptree_read(s->root, "containers/" CID ".json");
+        char *text = NULL, *file = fstree_read(s->root, "containers/" CID ".json");
         assert_int_equal(record_to_json(&a, &text), 0);
         assert_non_null(file);
         assert_int_equal(strlen(file), strlen(text) + 1);
@@ -349,14 +350,14 @@ static void test_write_load(void **state) {
         /* a second write replaces the record */
         a.pid = 99;
         assert_int_equal(record_write(s->fd, &a, &err), 0);
-        assert_int_equal(tmptree_count(s->root, "containers"), 1);
+        assert_int_equal(fstree_count(s->root, "containers"), 1);
         assert_int_equal(record_load(s->fd, CID ".json", &b, &err), 0);
         assert_int_equal(b.pid, 99);
         record_done(&b);
 
         /* remove */
         assert_int_equal(record_remove(s->fd, CID), 0);
-        assert_false(tmptree_exists(s->root, "containers/" CID ".json"));
+        assert_false(fstree_exists(s->root, "containers/" CID ".json"));
         assert_int_equal(record_remove(s->fd, CID), -ENOENT);
         record_done(&a);
 }
@@ -373,10 +374,10 @@ static void test_write_invalid_id(void **state) {
                 record_done(&a);
         }
         /* nothing written anywhere */
-        assert_false(tmptree_exists(s->root, "x"));
-        assert_false(tmptree_exists(s->root, "x.json"));
-        if (tmptree_exists(s->root, "containers"))
-                assert_int_equal(tmptree_count(s->root, "containers"), 0);
+        assert_false(fstree_exists(s->root, "x"));
+        assert_false(fstree_exists(s->root, "x.json"));
+        if (fstree_exists(s->root, "containers"))
+                assert_int_equal(fstree_count(s->root, "containers"), 0);
 }
 
 /* The longest valid id must fit both "<id>.json" and the temp file
@@ -409,9 +410,9 @@ static void test_load_errors(void **state) {
         assert_int_equal(record_load(s->fd, "x.json", &b, &err), -ENOENT);
         assert_string_equal(err.msg, "cannot open the record directory: No such file or directory");
 
-        tmptree_write(s->root, "secret.json", "{}");
-        tmptree_write(s->root, "containers/bad.json", "{\"version\":7}");
-        tmptree_symlink(s->root, "../secret.json", "containers/link.json");
+        fstree_write(s->root, "secret.json", "{}");
+        fstree_write(s->root, "containers/bad.json", "{\"version\":7}");
+        fstree_symlink(s->root, "../secret.json", "containers/link.json");
         assert_int_equal(record_load(s->fd, "missing.json", &b, &err), -ENOENT);
         assert_string_equal(err.msg, "cannot open record missing.json: No such file or directory");
         assert_int_equal(record_load(s->fd, "bad.json", &b, &err), -EPROTO);
@@ -428,11 +429,11 @@ static void test_records_dir_symlink(void **state) {
         struct state_dir *s = *state;
         struct mq_record a, b;
         struct mq_error err = {{0}};
-        tmptree_mkdir(s->root, "elsewhere");
-        tmptree_symlink(s->root, "elsewhere", "containers");
+        fstree_mkdirs(s->root, "elsewhere");
+        fstree_symlink(s->root, "elsewhere", "containers");
         fill(&a, CID);
         assert_true(record_write(s->fd, &a, &err) < 0);
-        assert_int_equal(tmptree_count(s->root, "elsewhere"), 0);
+        assert_int_equal(fstree_count(s->root, "elsewhere"), 0);
         assert_true(record_load(s->fd, CID ".json", &b, &err) < 0);
         record_done(&a);
 }
