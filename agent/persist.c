@@ -37,6 +37,7 @@ static struct json_object *pod_to_json(const struct mq_pod_state *p) {
         PUT_U64(o, p, high_at_ms);
         PUT_U64(o, p, relax_step);
         PUT_U64(o, p, livelock_sample_ms);
+        PUT_U64(o, p, last_rise_ms);
         return o;
 }
 
@@ -126,6 +127,7 @@ static void pod_from_json(struct json_object *o, struct mq_pod_state *p) {
         p->high_at_ms = get_u64(o, "high_at_ms");
         p->relax_step = get_u64(o, "relax_step");
         p->livelock_sample_ms = get_u64(o, "livelock_sample_ms");
+        p->last_rise_ms = get_u64(o, "last_rise_ms");
 }
 
 static int cmp_uid(const void *x, const void *y) {

@@ -24,6 +24,12 @@
  * for a stuck task, BACKGROUND.md), so a second always shows a stuck pod's
  * counter rising, while shorter gaps between snapshots may not. */
 #define MQ_LIVELOCK_SAMPLE_MS 1000
+/* ... but not always: past its memory.high, mem_cgroup_handle_over_high()
+ * puts the task to sleep for up to MEMCG_MAX_HIGH_DELAY_JIFFIES (2 s) after a
+ * reclaim attempt, and counts one "high" event per attempt. Seen in the VM:
+ * a stuck task's counter stood still for more than a second at a time. A pod
+ * counts as held at memory.high while its counter rose within this long. */
+#define MQ_HELD_WINDOW_MS 4000
 /* After a kill, the next kill waits until the killed pod's anonymous memory is
  * released (or the pod is gone), but no longer than this many cooldowns (or
  * step intervals, if longer): a task stuck in D state may never exit, and the

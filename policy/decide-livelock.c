@@ -116,6 +116,7 @@ static int guard_one(struct decide_ctx *c, size_t i) {
                 ps->last_events_high = pod->events.high;
                 ps->stuck_since_ms = 0;
                 ps->held_at_high = false;
+                ps->last_rise_ms = 0;
                 return 0;
         }
         if (now - ps->livelock_sample_ms < MQ_LIVELOCK_SAMPLE_MS)
@@ -123,11 +124,16 @@ static int guard_one(struct decide_ctx *c, size_t i) {
         uint64_t prev_ms = ps->livelock_sample_ms, rise = pod->events.high - ps->last_events_high;
         ps->livelock_sample_ms = now;
         ps->last_events_high = pod->events.high;
-        ps->held_at_high = rise > 0;
+        if (rise > 0)
+                ps->last_rise_ms = now;
+        /* A still counter for one sample is the kernel's penalty sleep, not
+         * relief (MQ_HELD_WINDOW_MS). */
+        bool recent = ps->last_rise_ms && now - ps->last_rise_ms <= MQ_HELD_WINDOW_MS;
+        ps->held_at_high = recent;
 
         /* Sampling goes on with the guard off: the pressure test uses it. */
         bool owned = ps->throttled && c->st->in_episode;
-        if (cfg->livelock_ms == 0 || owned || rise == 0 ||
+        if (cfg->livelock_ms == 0 || owned || !recent ||
             pod->psi.full_avg10 < cfg->livelock_full_pct) {
                 ps->stuck_since_ms = 0;
                 return 0;

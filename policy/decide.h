@@ -106,7 +106,8 @@ struct mq_pod_state {
         uint64_t high_at_ms;         /* when the agent last wrote memory.high (throttle/relax) */
         uint64_t relax_step;         /* bytes per relax step, fixed when relaxing starts */
         uint64_t livelock_sample_ms; /* when last_events_high was sampled */
-        bool held_at_high;           /* its high events rose in the last sample interval */
+        bool held_at_high;           /* its high events rose within MQ_HELD_WINDOW_MS */
+        uint64_t last_rise_ms;       /* the last sample that saw its high events rise */
 };
 
 struct mq_agent_state {
