@@ -149,7 +149,11 @@ static int guard_one(struct decide_ctx *c, size_t i) {
                        " in %.1f s, own PSI full avg10 %.1f%%)",
                        (double)(now - ps->stuck_since_ms) / 1000.0, rise,
                        (double)(now - prev_ms) / 1000.0, pod->psi.full_avg10);
-        ps->stuck_since_ms = 0; /* a further action needs another full period */
+        /* A further action needs another full period, and a new rise: avg10
+         * lags for seconds, and a pod released (or emptied) right now must not
+         * look stuck on the strength of the rise that was just answered. */
+        ps->stuck_since_ms = 0;
+        ps->last_rise_ms = 0;
         return act(c, i, evidence);
 }
 
