@@ -32,7 +32,6 @@ static struct json_object *pod_to_json(const struct mq_pod_state *p) {
         PUT_U64(o, p, throttled_high);
         PUT_U64(o, p, stuck_since_ms);
         PUT_U64(o, p, last_events_high);
-        PUT_U64(o, p, last_full_total_us);
         PUT_BOOL(o, p, throttled);
         PUT_U64(o, p, high_at_ms);
         PUT_U64(o, p, relax_step);
@@ -122,7 +121,6 @@ static void pod_from_json(struct json_object *o, struct mq_pod_state *p) {
         p->throttled_high = get_u64(o, "throttled_high");
         p->stuck_since_ms = get_u64(o, "stuck_since_ms");
         p->last_events_high = get_u64(o, "last_events_high");
-        p->last_full_total_us = get_u64(o, "last_full_total_us");
         p->throttled = get_bool(o, "throttled");
         p->high_at_ms = get_u64(o, "high_at_ms");
         p->relax_step = get_u64(o, "relax_step");

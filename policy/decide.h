@@ -99,7 +99,6 @@ struct mq_pod_state {
         uint64_t throttled_high; /* what the agent set */
         uint64_t stuck_since_ms; /* livelock guard: 0 when not stuck */
         uint64_t last_events_high;
-        uint64_t last_full_total_us; /* unused so far */
         bool seen;                   /* marked during a decision; unseen pods are dropped */
         /* Added: */
         bool throttled;              /* the agent owns memory.high until relaxed back */
