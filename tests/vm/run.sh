@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache="$here/cache"
 top=$(cd "$here/../.." && pwd)
 
-ALL_SCENARIOS="hooks-json kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group hook-protect podman"
+ALL_SCENARIOS="hooks-json kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group hook-protect podman agent-protect agent-livelock agent-drift agent-restart"
 kernels=${VM_KERNELS:-6.1 6.12}
 scenarios=${VM_SCENARIOS:-$ALL_SCENARIOS}
 build=${VM_BUILD:-$top/build}

@@ -1,34 +1,38 @@
 # shellcheck shell=sh
 # The agent killed with SIGKILL in the middle of a pressure episode, and
-# started again. A BestEffort pod (memqos.io/priority: batch) takes all but
-# ~7 % of MemAvailable and holds it: below the reclaim watermark (10 %),
-# above the kill watermark (4 %); kills are off (ladder.kill: false), so the
-# ladder's answer is one throttle: memory.high lowered toward its usage.
+# started again. A BestEffort pod (memqos.io/priority: batch) takes all of
+# MemAvailable but 20 % of MemTotal and holds it: well below the reclaim
+# watermark, set to 40 % here so that what earlier scenarios leave behind
+# cannot tip the result either way (kill watermark off); kills are off
+# (ladder.kill: false), so the ladder's answer is one throttle: memory.high
+# lowered toward its usage.
 # Right after that write the agent gets SIGKILL, and is started again.
 #   - agent-state.json held the throttle; the new agent restores it (and the
 #     open episode), loads the same records (memqos_records), and its control
 #     socket replaces the dead one's;
 #   - while the episode goes on, it does not throttle that pod again (a fresh
 #     agent would: it would take the lowered memory.high for the pod's own);
-#   - once the pod's memory is gone, it relaxes memory.high back to "max",
+#   - once the pod's memory is gone (the test stops its container), it
+#     relaxes memory.high back to "max",
 #     the value from before the throttle, which only the saved state knew.
 . /vm/scenarios/agent-common.inc
 
 ag_tree
-ag_start '{"ladder": {"kill": false, "relief_ms": 2000, "relax_pct": 50, "step_interval_ms": 1000}}' || return 0
+ag_start '{"watermarks": {"reclaim_pct": 40, "kill_pct": 0}, "ladder": {"kill": false, "relief_ms": 2000, "relax_pct": 50, "step_interval_ms": 1000}}' || return 0
 # A second pod with a record, so "no record lost" counts more than one.
 ag_pod quiet burstable "$(pod_uid 52)" '"/bin/sleep","60"' '"memqos.io/memory-high": "64Mi"' || return 0
 cid_q=$CID
 avail=$(meminfo_mib MemAvailable) total=$(meminfo_mib MemTotal)
-hog=$((avail - total * 7 / 100))
+hog=$((avail - total * 20 / 100))
 uid=$(pod_uid 51)
 pod=/kubepods/besteffort/pod$uid
-ag_pod hog besteffort "$uid" '"/bin/memhog","-s","8","-m","'$hog'","-H","10"' '"memqos.io/priority": "batch"' || return 0
+ag_pod hog besteffort "$uid" '"/bin/memhog","-s","8","-m","'$hog'","-H","60"' '"memqos.io/priority": "batch"' || return 0
 cid_h=$CID
 emit "# $KTAG $SCEN: MemTotal $total MiB, MemAvailable $avail MiB, the BestEffort pod takes $hog MiB"
 throttled() { grep '"action":"set-high"' "$AG_OUT" | grep -q "$pod/memory.high"; }
 if ! wait_until 30 throttled; then
-  notok "no throttle on the pod: $(grep -v propagate "$AG_OUT" | tail -n 2 | cut -c1-300)"
+  notok "no throttle on the pod: memhog: $(tail -n 1 "/tmp/$cid_h.log"), MemAvailable $(meminfo_mib MemAvailable) MiB, last: $(grep -v propagate "$AG_OUT" | tail -n 1 | cut -c1-300)"
+  memqos-agent status
   ag_delete "$cid_h" "$cid_q"
   ag_stop
   return 0
@@ -55,9 +59,13 @@ check "records loaded after the restart (memqos_records)" "$nrec" "$(ag_metric m
 check "the record files are all still there" "$r0" "$(grep -c '"id"' /run/memqos/containers/*.json | awk -F: '{n += $2} END {print n}')"
 check "in a pressure episode after the restart (memqos_in_episode)" 1 "$(ag_metric memqos_in_episode)"
 
-# The episode goes on until the pod lets go (memhog -H 10); then relief.
+# The episode goes on for a few ladder steps (step_interval_ms 1000); then
+# the pod's memory goes (its container is stopped from outside), and relief.
+sleep 4
+check "still in the episode 4 s later (memqos_in_episode)" 1 "$(ag_metric memqos_in_episode)"
+runc kill "$cid_h" KILL
 relaxed() { [ "$(cat "$CGR$pod/memory.high")" = max ]; }
-wait_until 40 relaxed
+wait_until 30 relaxed
 after=$(tail -n +$((before + 1)) "$AG_OUT")
 again=$(printf '%s\n' "$after" | grep '"action":"\(reclaim\|set-high\|kill\)"' | grep -c "$pod/")
 check "ladder actions on the pod after the restart (none: it was already throttled)" 0 "$again"
