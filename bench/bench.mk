@@ -9,3 +9,9 @@ $(BUILD)/bench/bench_hook_parse: bench/bench_hook_parse.c hook/state.c $(LIBPOLI
 .PHONY: bench
 bench: $(BENCH_BIN)
 	$(BUILD)/bench/bench_hook_parse 200
+
+# The agent on the real kernel, in the test VM: wake-to-action latency and
+# idle CPU/RSS with 1,000 pod cgroups (a few minutes; needs root and qemu).
+.PHONY: bench-vm
+bench-vm: all
+	@VM_BUILD=$(abspath $(BUILD)) bench/run-vm-bench.sh
