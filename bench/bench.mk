@@ -15,3 +15,8 @@ bench: $(BENCH_BIN)
 .PHONY: bench-vm
 bench-vm: all
 	@VM_BUILD=$(abspath $(BUILD)) bench/run-vm-bench.sh
+
+# The same idle measurement natively on this host, against a fake tree.
+.PHONY: bench-host
+bench-host: all
+	@AGENT=$(abspath $(BUILD))/memqos-agent bench/run-host-idle.sh

@@ -77,6 +77,8 @@ say "| measure                                   | p50        | p99        | mea
 say "|-------------------------------------------|------------|------------|------------|------------|"
 say "$(printf '| %-41s | %7s us | %7s us | %7s us | %7s us |' "memqos-agent: wakeup -> first write done" "$w50" "$w99" "$wmean" "$wmax")"
 say "$(printf '| %-41s | %7s us | %7s us | %7s us | %10s |' "1 s poller: same wakeups -> next tick" "$p50" "$p99" "$pmean" "")"
+say "(the poller row starts at the agent's wakeup; a watermark wakeup itself comes up to 100 ms after"
+say " the crossing when MemAvailable is near the watermark: policy/watermark.h)"
 if [ "$wmean" -gt 0 ] 2>/dev/null; then say "ratio (1 s poller mean / agent mean): $((pmean / wmean))x; target p99 <= 10000 us: $([ "$w99" -le 10000 ] && echo met || echo NOT met)"; fi
 
 :

@@ -1,0 +1,75 @@
+#!/bin/bash
+# memqos-agent idle cost natively on this host, beside the VM figures
+# (bench/run-vm-bench.sh runs under qemu TCG, many times slower than the
+# hardware): the same binary against a fake cgroup tree of N pods (regular
+# files laid out like cgroup v2: kubepods/besteffort/pod<uid>/<container id>),
+# with the host's real /proc (meminfo, PSI trigger on /proc/pressure/memory).
+# Reading regular files is cheaper than the kernel generating memory.stat,
+# so the full-scan figure is a lower bound; the idle loop is the same code.
+#
+#   bench/run-host-idle.sh [N=1000] [SECONDS=20]     (make bench-host)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+agent=${AGENT:-$top/build/memqos-agent}
+n=${1:-1000}
+secs=${2:-20}
+d=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$d"; }
+trap cleanup EXIT
+
+cg=$d/cg
+mkdir -p "$cg/kubepods/besteffort" "$cg/kubepods/burstable" "$d/state"
+files() { # DIR: the files the agent reads, with idle values
+  echo 0 >"$1/memory.current"
+  printf 'anon 0\nfile 0\nshmem 0\ninactive_file 0\nactive_file 0\n' >"$1/memory.stat"
+  printf 'low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n' >"$1/memory.events"
+  printf 'some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n' >"$1/memory.pressure"
+  for f in memory.min memory.low; do echo 0 >"$1/$f"; done
+  for f in memory.high memory.max; do echo max >"$1/$f"; done
+  : >"$1/cgroup.procs"
+}
+files "$cg/kubepods"
+files "$cg/kubepods/besteffort"
+files "$cg/kubepods/burstable"
+for i in $(seq 1 "$n"); do
+  p=$cg/kubepods/besteffort/$(printf 'pod%08x-0000-4000-8000-%012x' "$i" "$i")
+  c=$p/$(printf '%064x' "$i")
+  mkdir -p "$c"
+  files "$p"
+  files "$c"
+done
+
+"$agent" run --cgroup-root "$cg" --state-dir "$d/state" >"$d/out" 2>"$d/err" &
+pid=$!
+for _ in $(seq 100); do grep -q 'running:' "$d/err" 2>/dev/null && break; sleep 0.1; done
+sleep 2
+metric() { "$agent" metrics --state-dir "$d/state" | awk -v k="$1" '$1 == k {print $2}'; }
+ns() { awk '{print $1}' "/proc/$pid/schedstat"; }
+w0=$(metric 'memqos_wakeups_total{source="watermark"}') s0=$(metric memqos_scans_total)
+n0=$(ns) t0=$(date +%s%N)
+sleep "$secs"
+n1=$(ns) t1=$(date +%s%N)
+w1=$(metric 'memqos_wakeups_total{source="watermark"}') s1=$(metric memqos_scans_total)
+rss=$(awk '$1 == "VmRSS:" {print $2}' "/proc/$pid/status")
+pods=$(metric memqos_pods)
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+pid=""
+o0=$(date +%s%N)
+c0=$(awk '{print $16 + $17}' /proc/$$/stat)
+for _ in 1 2 3 4 5; do "$agent" once --cgroup-root "$cg" --state-dir "$d/state" >/dev/null 2>&1 || true; done
+c1=$(awk '{print $16 + $17}' /proc/$$/stat)
+tk=$(getconf CLK_TCK)
+
+echo "memqos-agent idle, natively on this host ($(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1), kernel $(uname -r))"
+echo "reproduce: bench/run-host-idle.sh $n $secs   (or: make bench-host)"
+echo "fake tree: $pods pods (+1 container each), real /proc; window $(((t1 - t0) / 1000000)) ms"
+printf '| %-41s | %-30s | %-11s |\n' measure value target
+printf '|%s|%s|%s|\n' -------------------------------------------- -------------------------------- -------------
+printf '| %-41s | %-30s | %-11s |\n' "CPU, /proc/<pid>/schedstat" "$(awk -v c=$((n1 - n0)) -v w=$((t1 - t0)) 'BEGIN {printf "%.4f %% of a core", 100 * c / w}')" "<= 0.1 %"
+printf '| %-41s | %-30s | %-11s |\n' "VmRSS" "$rss KiB" "<= 8192 KiB"
+printf '| %-41s | %-30s | %-11s |\n' "wakeups in the window" "$((w1 - w0)) watermark, $((s1 - s0)) full scans" ""
+printf '| %-41s | %-30s | %-11s |\n' "CPU per idle wakeup" "$(awk -v c=$((n1 - n0)) -v k=$((w1 - w0 > 0 ? w1 - w0 : 1)) 'BEGIN {printf "%.1f us", c / k / 1000}')" ""
+printf '| %-41s | %-30s | %-11s |\n' "same binary, one scan+decision (once)" "$(awk -v t=$((c1 - c0)) -v k="$tk" 'BEGIN {printf "%.1f ms CPU", t * 1000 / k / 5}')" ""
