@@ -6,6 +6,11 @@
 # with the host's real /proc (meminfo, PSI trigger on /proc/pressure/memory).
 # Reading regular files is cheaper than the kernel generating memory.stat,
 # so the full-scan figure is a lower bound; the idle loop is the same code.
+# Then the cost of acting with that many pods: every pod is given 100 MiB of
+# anonymous usage and the reclaim watermark is set above the host's
+# MemAvailable, so the ladder throttles one pod per 100 ms step; each step is
+# a timer wakeup followed by a full scan, the decision and the write, and
+# since_wakeup_us of each write is a sample (the same path as a PSI wakeup).
 #
 #   bench/run-host-idle.sh [N=1000] [SECONDS=20]     (make bench-host)
 set -euo pipefail
@@ -73,3 +78,25 @@ printf '| %-41s | %-30s | %-11s |\n' "VmRSS" "$rss KiB" "<= 8192 KiB"
 printf '| %-41s | %-30s | %-11s |\n' "wakeups in the window" "$((w1 - w0)) watermark, $((s1 - s0)) full scans" ""
 printf '| %-41s | %-30s | %-11s |\n' "CPU per idle wakeup" "$(awk -v c=$((n1 - n0)) -v k=$((w1 - w0 > 0 ? w1 - w0 : 1)) 'BEGIN {printf "%.1f us", c / k / 1000}')" ""
 printf '| %-41s | %-30s | %-11s |\n' "same binary, one scan+decision (once)" "$(awk -v t=$((c1 - c0)) -v k="$tk" 'BEGIN {printf "%.1f ms CPU", t * 1000 / k / 5}')" ""
+
+# --- acting with N pods ---
+for p in "$cg"/kubepods/besteffort/pod*; do
+  echo 104857600 >"$p/memory.current"
+  printf 'anon 104857600\nfile 0\nshmem 0\ninactive_file 0\nactive_file 0\n' >"$p/memory.stat"
+done
+echo '{"watermarks": {"reclaim_pct": 99.9, "kill_pct": 0}, "ladder": {"step_interval_ms": 100, "kill": false}}' >"$d/busy.json"
+: >"$d/out"
+"$agent" run --config "$d/busy.json" --cgroup-root "$cg" --state-dir "$d/state" >"$d/out" 2>"$d/err" &
+pid=$!
+sleep 6
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+pid=""
+grep '"action":"set-high"' "$d/out" | sed -n 's/.*"since_wakeup_us":\([0-9]*\).*/\1/p' | sort -n >"$d/lat"
+k=$(grep -c . "$d/lat" || true)
+q() { awk -v p="$1" '{v[NR] = $1} END {if (!NR) {print "-"; exit}; i = int((p * NR + 99) / 100); if (i < 1) i = 1; print v[i]}' "$d/lat"; }
+echo
+echo "wake-to-action natively, $pods pods: $k ladder steps (timer wakeup -> full scan -> decision -> memory.high written)"
+printf '| %-41s | %-10s | %-10s | %-10s |\n' measure p50 p99 max
+printf '|%s|%s|%s|%s|\n' -------------------------------------------- ------------ ------------ ------------
+printf '| %-41s | %7s us | %7s us | %7s us |\n' "memqos-agent: wakeup -> write done" "$(q 50)" "$(q 99)" "$(q 100)"
