@@ -10,6 +10,8 @@
 
 IDLE_S=20
 NPODS=1000
+# What agent-bench-wake started, if it ran out of time.
+for p in $(cat /tmp/bench-wake.pids 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 ag_tree
 t0=$(now_ms)
 i=1

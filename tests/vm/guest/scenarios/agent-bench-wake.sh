@@ -24,6 +24,7 @@ mkdir -p "$CGR/kubepods/pod$bal_uid"
 ballast=$(($(meminfo_mib MemAvailable) - total * 35 / 100))
 sh -c "echo \$\$ >$CGR/kubepods/pod$bal_uid/cgroup.procs; exec memhog -q -s 16 -m $ballast -H -1" &
 bal=$!
+echo "$bal $AP" >/tmp/bench-wake.pids
 sleep 1
 wait_until 60 sh -c "[ \$(awk '\$1 == \"anon\" {print int(\$2 / 1048576)}' $CGR/kubepods/pod$bal_uid/memory.stat) -ge $((ballast - 2)) ]"
 emit "# $KTAG $SCEN: MemTotal $total MiB, ballast $ballast MiB (Guaranteed pod), MemAvailable now $(meminfo_mib MemAvailable) MiB"
@@ -34,15 +35,18 @@ while [ $ep -le $EPISODES ]; do
   p=$CGR/kubepods/besteffort/pod$uid
   mkdir -p "$p"
   lines=$(grep -c . "$AG_OUT")
-  hog=$(($(meminfo_mib MemAvailable) - total * 5 / 100))
+  # All of MemAvailable: across the reclaim watermark (10 %) for sure,
+  # whatever an earlier episode left behind; the agent acts on the way.
+  hog=$(meminfo_mib MemAvailable)
   sh -c "echo \$\$ >$p/cgroup.procs; exec memhog -q -s 4 -m $hog -H 30" &
   hp=$!
+  echo "$hp" >>/tmp/bench-wake.pids
   acted() { tail -n +$((lines + 1)) "$AG_OUT" | grep -v '"action":"\(propagate\|note\)"' | grep -q "pod$uid/"; }
-  if wait_until 30 acted; then
+  if wait_until 15 acted; then
     tail -n +$((lines + 1)) "$AG_OUT" | grep -v '"action":"\(propagate\|note\)"' | grep "pod$uid/" | head -n 1 |
       sed -n 's/.*"time":"[^"]*T\([0-9]*\):\([0-9]*\):\([0-9.]*\)Z".*"trigger":"\([^"]*\)".*"action":"\([^"]*\)".*"since_wakeup_us":\([0-9]*\).*/\1 \2 \3 \4 \5 \6/p' >>/tmp/bench-samples
   else
-    emit "# $KTAG $SCEN: episode $ep: no action within 30 s"
+    emit "# $KTAG $SCEN: episode $ep: no action within 15 s: MemAvailable $(meminfo_mib MemAvailable) MiB, oom_kill $(vmstat oom_kill), agent: $(tail -n 1 "$AG_OUT" | cut -c1-200)"
   fi
   echo 1 >"$p/cgroup.kill"
   wait "$hp" 2>/dev/null
