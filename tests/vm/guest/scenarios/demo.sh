@@ -107,4 +107,27 @@ else
   notok "typo: $(echo "$out" | tail -n 1)"
 fi
 runc delete -f typo >/dev/null 2>&1
+say ""
+
+# Act four: the node itself runs out of memory (agent-protect.sh's run_case).
+# shellcheck disable=SC2034 # read by agent-protect.sh
+AGENT_PROTECT_DEFINE_ONLY=1
+# shellcheck source=/dev/null
+. /vm/scenarios/agent-protect.sh
+say "Last act: the whole node runs short. A protected pod (memqos.io/priority: high,"
+say "memqos.io/memory-min: 48Mi) keeps re-reading a 32 MiB file from disk; two BestEffort pods"
+say "each grab 3/4 of the node's available memory. No swap, as on most Kubernetes nodes."
+# shellcheck disable=SC2154 # k0 k1 reread alive t0 t1 f0 f1 are set by run_case
+{
+run_case none
+say "Without memqos-agent: after $(((t1 - t0) / 1000)) s the kernel OOM killer had fired $((k1 - k0)) time(s);"
+say "  $alive of 2 BestEffort pods still running; the protected pod re-read $reread MiB from disk"
+say "  (its cache went from $f0 to $f1 MiB)."
+run_case agent
+say "With memqos-agent: kernel OOM kills: $((k1 - k0)). The agent saw the pressure and killed"
+say "  the lowest-ranked pod itself (cgroup.kill): $alive of 2 BestEffort pods left running."
+say "  The protected pod re-read $reread MiB from disk (cache $f0 -> $f1 MiB) and kept running."
+say "  What the agent logged:"
+grep -v '"action":"propagate"' "$AG_OUT" | sed -n 's/.*"trigger":"\([^"]*\)".*"action":"\([^"]*\)","target":"\([^"]*\)".*"reason":"\([^"]*\)".*"result":"\([^"]*\)".*/    \2 \3 (woken by \1): \5/p' | head -n 4 | cut -c1-220 | while IFS= read -r l; do say "$l"; done
+}
 :
