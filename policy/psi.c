@@ -16,13 +16,19 @@ struct psi_line {
         uint64_t total;
 };
 
-static int parse_double(const char *s, size_t n, double *ret) {
-        char tmp[32];
-        if (n == 0 || n >= sizeof(tmp))
+/* Copy an n-byte numeric token into tmp (NUL-terminated); it must start
+ * with a digit, so strtod/strtoull never see a sign, space or "inf". */
+static int token_copy(const char *s, size_t n, char *tmp, size_t size) {
+        if (n == 0 || n >= size || !(s[0] >= '0' && s[0] <= '9'))
                 return -EINVAL;
         memcpy(tmp, s, n);
         tmp[n] = '\0';
-        if (!(tmp[0] >= '0' && tmp[0] <= '9'))
+        return 0;
+}
+
+static int parse_double(const char *s, size_t n, double *ret) {
+        char tmp[32];
+        if (token_copy(s, n, tmp, sizeof(tmp)) < 0)
                 return -EINVAL;
         char *end;
         errno = 0;
@@ -35,11 +41,7 @@ static int parse_double(const char *s, size_t n, double *ret) {
 
 static int parse_u64(const char *s, size_t n, uint64_t *ret) {
         char tmp[24];
-        if (n == 0 || n >= sizeof(tmp))
-                return -EINVAL;
-        memcpy(tmp, s, n);
-        tmp[n] = '\0';
-        if (!(tmp[0] >= '0' && tmp[0] <= '9'))
+        if (token_copy(s, n, tmp, sizeof(tmp)) < 0)
                 return -EINVAL;
         char *end;
         errno = 0;
