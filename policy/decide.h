@@ -99,7 +99,7 @@ struct mq_pod_state {
         uint64_t throttled_high; /* what the agent set */
         uint64_t stuck_since_ms; /* livelock guard: 0 when not stuck */
         uint64_t last_events_high;
-        bool seen;                   /* marked during a decision; unseen pods are dropped */
+        bool seen; /* marked during a decision; unseen pods are dropped */
         /* Added: */
         bool throttled;              /* the agent owns memory.high until relaxed back */
         uint64_t high_at_ms;         /* when the agent last wrote memory.high (throttle/relax) */
