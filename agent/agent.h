@@ -40,6 +40,7 @@ struct agent_counters {
         uint64_t wakeups[_MQ_TRIGGER_MAX];
         uint64_t wakeups_signal, wakeups_control;
         uint64_t scans, decisions;
+        uint64_t partial_scans; /* decisions on a refreshed copy (refresh.c) */
         uint64_t reloads, reload_errors;
         uint64_t psi_lost; /* POLLERR on a trigger: its cgroup went away */
 };

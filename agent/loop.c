@@ -57,6 +57,32 @@ static void save_state(struct loop *l) {
         }
 }
 
+/* A pressure wakeup may decide on a refreshed copy of the last full scan
+ * (refresh.c): not when records, events or reconcile need every pod read. */
+static bool fast_path_ok(const struct loop *l, enum mq_trigger trigger) {
+        const struct agent *a = l->a;
+        bool pressure = trigger == MQ_TRIGGER_PSI_NODE || trigger == MQ_TRIGGER_PSI_KUBEPODS ||
+                        trigger == MQ_TRIGGER_WATERMARK || trigger == MQ_TRIGGER_TIMER;
+        return pressure && !l->pending && !l->reconcile_now && !l->records_dirty &&
+               !(a->cfg.reconcile_ms &&
+                 agent_now_ms() + DUE_SLACK_MS >= l->last_reconcile_ms + a->cfg.reconcile_ms);
+}
+
+/* After deciding on a partial snapshot, read every pod: the next decision,
+ * reconcile and `status` rank on current figures. */
+static void rescan(struct loop *l, struct mq_snapshot *snap) {
+        struct mq_snapshot full;
+        struct mq_error err = {{0}};
+        if (scan_snapshot(l->a, snap->trigger, &full, &err) < 0) {
+                log_warn("scan failed: %s", err.msg);
+                return;
+        }
+        l->a->cnt.scans++;
+        snapshot_done(snap);
+        *snap = full;
+        l->last_scan_ms = l->last_meminfo_ms = agent_now_ms();
+}
+
 /* Scan, decide, act; reconcile and propagate when due. */
 static void cycle(struct loop *l, enum mq_trigger trigger) {
         struct agent *a = l->a;
@@ -76,7 +102,10 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         }
         struct mq_snapshot snap;
         struct mq_error err = {{0}};
-        int r = scan_snapshot(a, trigger, &snap, &err);
+        int r = fast_path_ok(l, trigger) ? scan_refresh(a, trigger, &snap, &err) : -EAGAIN;
+        bool partial = r == 0;
+        if (r == -EAGAIN)
+                r = scan_snapshot(a, trigger, &snap, &err);
         l->last_scan_ms = l->last_meminfo_ms = agent_now_ms();
         l->pending = false;
         if (r < 0) {
@@ -84,6 +113,7 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
                 return;
         }
         a->cnt.scans++;
+        a->cnt.partial_scans += partial;
         if (trigger != MQ_TRIGGER_PSI_NODE && trigger != MQ_TRIGGER_PSI_KUBEPODS &&
             snap.mem_available < mq_watermark_bytes(snap.mem_total, a->cfg.watermark_reclaim_pct))
                 snap.trigger = MQ_TRIGGER_WATERMARK;
@@ -100,6 +130,8 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         if (r == 0 && (acted(&acts) || was_in_episode != a->st.in_episode))
                 save_state(l);
         mq_actions_done(&acts);
+        if (partial)
+                rescan(l, &snap);
 
         if (l->reconcile_now || (a->cfg.reconcile_ms &&
                                  l->last_scan_ms >= l->last_reconcile_ms + a->cfg.reconcile_ms)) {

@@ -47,6 +47,9 @@ char *metrics_text(const struct agent *a) {
                 c->reconciles);
         counter(f, "memqos_propagations_total", "Ancestor memory.min/low raised.", c->propagations);
         counter(f, "memqos_scans_total", "Snapshots taken.", c->scans);
+        counter(f, "memqos_partial_scans_total",
+                "Pressure decisions on the last full scan with the candidates read afresh.",
+                c->partial_scans);
         counter(f, "memqos_decisions_total", "Decisions made.", c->decisions);
         counter(f, "memqos_reloads_total", "Configuration reloads.", c->reloads);
         counter(f, "memqos_reload_errors_total", "Rejected configuration reloads.",

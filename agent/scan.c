@@ -16,9 +16,6 @@ const char *const scan_kubepods_roots[2] = {"kubepods.slice", "kubepods"};
 const char *const scan_qos_dirs[4] = {"kubepods-besteffort.slice", "kubepods-burstable.slice",
                                       "besteffort", "burstable"};
 
-/* memory.stat grows with every kernel; /proc/meminfo is ~1.5 KiB. */
-#define BIG_FILE_MAX 32768
-
 static void closedirp(DIR **d) {
         if (*d)
                 (void)closedir(*d);
@@ -133,8 +130,7 @@ static int read_containers(int pod_fd, struct mq_pod *pod) {
         return 0;
 }
 
-/* Fill pod from its cgroup directory. -ENOENT when the pod went away. */
-static int read_pod(int fd, struct mq_pod *pod, char *big) {
+int scan_read_pod(int fd, struct mq_pod *pod, char *big) {
         int r = cgroup_read_u64(fd, "memory.current", &pod->current);
         if (r < 0)
                 return vanished(r) ? -ENOENT : r;
@@ -232,7 +228,7 @@ static int scan_dir(int dfd, const char *path, int descend, struct mq_snapshot *
                 p.qos = kube_qos_from_path(sub);
                 p.priority = MQ_PRIO_NORMAL;
                 p.record_high = MQ_UNLIMITED;
-                int r = read_pod(fd, &p, big);
+                int r = scan_read_pod(fd, &p, big);
                 if (r == -ENOMEM) {
                         free(p.containers);
                         return r;

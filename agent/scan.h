@@ -24,3 +24,17 @@ int scan_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *
                   struct mq_error *err);
 
 void snapshot_done(struct mq_snapshot *s);
+
+/* memory.stat grows with every kernel; /proc/meminfo is ~1.5 KiB. */
+#define BIG_FILE_MAX 32768
+
+/* Fill pod (uid and cgroup set) from its cgroup directory fd, big a
+ * BIG_FILE_MAX buffer. -ENOENT when the pod went away. */
+int scan_read_pod(int fd, struct mq_pod *pod, char *big);
+
+/* The fast path of a pressure wakeup (refresh.c): a copy of a->snap, taken
+ * less than SCAN_FRESH_MS ago, with fresh node figures and fresh files for
+ * the pods the decision can act on. -EAGAIN when a full scan is needed. */
+#define SCAN_FRESH_MS 2000
+int scan_refresh(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *ret,
+                 struct mq_error *err);

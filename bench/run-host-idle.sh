@@ -9,7 +9,9 @@
 # Then the cost of acting with that many pods: every pod is given 100 MiB of
 # anonymous usage and the reclaim watermark is set above the host's
 # MemAvailable, so the ladder throttles one pod per 100 ms step; each step is
-# a timer wakeup followed by a full scan, the decision and the write, and
+# a timer wakeup below the watermark followed by a refresh of the last full
+# scan (agent/refresh.c: the candidates' files, and every pod's memory.events
+# once a second for the livelock guard), the decision and the write, and
 # since_wakeup_us of each write is a sample (the same path as a PSI wakeup).
 #
 #   bench/run-host-idle.sh [N=1000] [SECONDS=20]     (make bench-host)
@@ -96,7 +98,7 @@ grep '"action":"set-high"' "$d/out" | sed -n 's/.*"since_wakeup_us":\([0-9]*\).*
 k=$(grep -c . "$d/lat" || true)
 q() { awk -v p="$1" '{v[NR] = $1} END {if (!NR) {print "-"; exit}; i = int((p * NR + 99) / 100); if (i < 1) i = 1; print v[i]}' "$d/lat"; }
 echo
-echo "wake-to-action natively, $pods pods: $k ladder steps (timer wakeup -> full scan -> decision -> memory.high written)"
+echo "wake-to-action natively, $pods pods: $k ladder steps (timer wakeup -> refreshed snapshot -> decision -> memory.high written)"
 printf '| %-41s | %-10s | %-10s | %-10s |\n' measure p50 p99 max
 printf '|%s|%s|%s|%s|\n' -------------------------------------------- ------------ ------------ ------------
 printf '| %-41s | %7s us | %7s us | %7s us |\n' "memqos-agent: wakeup -> write done" "$(q 50)" "$(q 99)" "$(q 100)"
