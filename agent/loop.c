@@ -125,10 +125,15 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         l->last_decide_ms = l->last_scan_ms;
         if (r < 0)
                 log_warn("decision failed: %s", strerror(-r));
-        else
-                act_execute_all(a, &snap, &acts, NULL);
+        /* Write-ahead: the state is on disk before the writes it describes.
+         * An agent killed between the two restarts believing the step was
+         * taken, so at worst it relaxes a throttle that never landed; saved
+         * after, a kill in between made the restarted agent throttle or kill
+         * the same pod a second time (seen in the VM's agent-restart). */
         if (r == 0 && (acted(&acts) || was_in_episode != a->st.in_episode))
                 save_state(l);
+        if (r == 0)
+                act_execute_all(a, &snap, &acts, NULL);
         mq_actions_done(&acts);
         if (partial)
                 rescan(l, &snap);
