@@ -29,14 +29,9 @@ static const char *first_annotation(const struct oci_state *st, const char *a, c
 }
 
 static bool has_memqos_annotation(const struct oci_state *st) {
-        for (size_t i = 0; i < st->n_annotations; i++) {
-                enum mq_knob k;
-                const char *c;
-                const char *key = st->annotations[i].key;
-                if (startswith(key, MQ_ANNOTATION_PREFIX) ||
-                    annotation_key_parse(key, &k, &c, NULL) != MQ_KEY_FOREIGN)
+        for (size_t i = 0; i < st->n_annotations; i++)
+                if (annotation_key_is_memqos(st->annotations[i].key))
                         return true;
-        }
         return false;
 }
 

@@ -31,10 +31,7 @@ static int fail(struct parser *p, int r) {
 }
 
 static bool key_kept(const char *key) {
-        enum mq_knob k;
-        const char *c;
-        if (startswith(key, MQ_ANNOTATION_PREFIX) ||
-            annotation_key_parse(key, &k, &c, NULL) != MQ_KEY_FOREIGN)
+        if (annotation_key_is_memqos(key))
                 return true;
         for (size_t i = 0; i < ELEMENTSOF(kept_keys); i++)
                 if (streq(key, kept_keys[i]))

@@ -85,6 +85,13 @@ int annotation_key_parse(const char *key, enum mq_knob *ret_knob, const char **r
         return MQ_KEY_CONTAINER;
 }
 
+bool annotation_key_is_memqos(const char *key) {
+        enum mq_knob k;
+        const char *c;
+        return startswith(key, MQ_ANNOTATION_PREFIX) ||
+               annotation_key_parse(key, &k, &c, NULL) != MQ_KEY_FOREIGN;
+}
+
 /* "90%", "12.5%", "0%": 0..100 with at most three decimals. */
 static int parse_percent(const char *s, uint32_t *ret) {
         uint32_t whole = 0, frac = 0;

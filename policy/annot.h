@@ -61,6 +61,10 @@ enum mq_key_scope {
 int annotation_key_parse(const char *key, enum mq_knob *ret_knob, const char **ret_container,
                          struct mq_error *err);
 
+/* Is this a memqos key at all, valid or not (a typo under our prefixes
+ * counts: it must reach spec_build to be reported)? */
+bool annotation_key_is_memqos(const char *key);
+
 /* Parse a value for a knob; err names the key, the value and the expected form. */
 int annotation_value_parse(const char *key, enum mq_knob knob, const char *value,
                            struct mq_value *ret, struct mq_error *err);
