@@ -98,7 +98,7 @@ uid_t=$(pod_uid 13)
 mkbundle /tmp/b-typo '"/bin/true"' "$(k8s_ann "$uid_t" '"memqos.io/memory-high": "900Mb"')" $LIMIT "$(kube_cgpath "$uid_t" typo)"
 out=$(runc run --no-pivot -b /tmp/b-typo typo 2>&1)
 msg=$(echo "$out" | grep -o 'memqos-hook: typo: .*' | sed 's/\\"/"/g; s/"$//; s/\\n$//')
-say "Last, a pod asks for memqos.io/memory-high: 900Mb (a typo: Mb is not a Kubernetes unit)."
+say "Then a pod asks for memqos.io/memory-high: 900Mb (a typo: Mb is not a Kubernetes unit)."
 if [ -n "$msg" ]; then
   say "It does not start; runc reports the hook's line, which kubectl describe would show:"
   say "  $msg"
