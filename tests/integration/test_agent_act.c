@@ -18,6 +18,7 @@
 
 #include "agent_tree.h"
 #include "fstree.h"
+#include "jsonpath.h"
 #include "runbin.h"
 
 #define UID_BE "11111111-2222-3333-4444-555555555555"
@@ -30,18 +31,6 @@
 #define BU_DIR                                                                                     \
         "kubepods.slice/kubepods-burstable.slice/"                                                 \
         "kubepods-burstable-podaaaaaaaa_bbbb_cccc_dddd_eeeeeeeeeeee.slice"
-
-static struct json_object *jget(struct json_object *o, const char *path) {
-        char buf[128];
-        snprintf(buf, sizeof(buf), "%s", path);
-        for (char *save, *k = strtok_r(buf, ".", &save); k; k = strtok_r(NULL, ".", &save)) {
-                struct json_object *v = NULL;
-                if (!json_object_object_get_ex(o, k, &v))
-                        fail_msg("no %s", path);
-                o = v;
-        }
-        return o;
-}
 
 static struct json_object *once_act(const struct agent_tree *t, struct run_result *res) {
         char *bin = runbin_path("memqos-agent");
@@ -88,13 +77,13 @@ static void test_kill_fallback(void **state) {
 
         struct run_result res;
         struct json_object *doc = once_act(&t, &res);
-        struct json_object *acts = jget(doc, "actions");
+        struct json_object *acts = json_path(doc, "actions");
         assert_int_equal(json_object_array_length(acts), 1);
         struct json_object *a0 = json_object_array_get_idx(acts, 0);
-        assert_string_equal(json_object_get_string(jget(a0, "action")), "kill");
-        assert_non_null(
-                strstr(json_object_get_string(jget(a0, "result")), "fallback: no cgroup.kill"));
-        assert_non_null(strstr(json_object_get_string(jget(a0, "result")), "1 processes"));
+        assert_string_equal(json_object_get_string(json_path(a0, "action")), "kill");
+        assert_non_null(strstr(json_object_get_string(json_path(a0, "result")),
+                               "fallback: no cgroup.kill"));
+        assert_non_null(strstr(json_object_get_string(json_path(a0, "result")), "1 processes"));
         assert_non_null(strstr(res.err, "cgroup.kill is missing"));
 
         int status;
@@ -119,9 +108,9 @@ static void test_reclaim_missing(void **state) {
 
         struct run_result res;
         struct json_object *doc = once_act(&t, &res);
-        struct json_object *a0 = json_object_array_get_idx(jget(doc, "actions"), 0);
-        assert_string_equal(json_object_get_string(jget(a0, "action")), "reclaim");
-        assert_string_equal(json_object_get_string(jget(a0, "result")),
+        struct json_object *a0 = json_object_array_get_idx(json_path(doc, "actions"), 0);
+        assert_string_equal(json_object_get_string(json_path(a0, "action")), "reclaim");
+        assert_string_equal(json_object_get_string(json_path(a0, "result")),
                             "unsupported: no memory.reclaim (kernel < 5.19)");
         assert_non_null(strstr(res.err, "memory.reclaim is missing (kernel < 5.19)"));
         json_object_put(doc);
@@ -168,7 +157,7 @@ static int64_t status_int(struct daemon *dm, const char *path) {
         assert_int_equal(WEXITSTATUS(res.status), 0);
         struct json_object *o = json_tokener_parse(res.out);
         assert_non_null(o);
-        int64_t v = json_object_get_int64(jget(o, path));
+        int64_t v = json_object_get_int64(json_path(o, path));
         json_object_put(o);
         run_result_free(&res);
         return v;

@@ -19,6 +19,7 @@
 
 #include "agent_tree.h"
 #include "fstree.h"
+#include "jsonpath.h"
 #include "runbin.h"
 
 #define MIB (1024ULL * 1024)
@@ -26,18 +27,6 @@
 static const char *const uids[3] = {"11111111-2222-3333-4444-555555555555",
                                     "22222222-2222-3333-4444-555555555555",
                                     "33333333-2222-3333-4444-555555555555"};
-
-static struct json_object *jget(struct json_object *o, const char *path) {
-        char buf[128];
-        snprintf(buf, sizeof(buf), "%s", path);
-        for (char *save, *k = strtok_r(buf, ".", &save); k; k = strtok_r(NULL, ".", &save)) {
-                struct json_object *v = NULL;
-                if (!json_object_object_get_ex(o, k, &v))
-                        fail_msg("no %s", path);
-                o = v;
-        }
-        return o;
-}
 
 static struct json_object *status(const char *stateopt) {
         char *bin = runbin_path("memqos-agent");
@@ -72,16 +61,16 @@ static int count_actions(const char *path, int reclaims[3], int highs[3], int fr
         for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 struct json_object *o = json_tokener_parse(line);
                 assert_non_null(o);
-                const char *act = json_object_get_string(jget(o, "action"));
+                const char *act = json_object_get_string(json_path(o, "action"));
                 if (strcmp(act, "reclaim") == 0 || strcmp(act, "set-high") == 0) {
-                        int i = index_of(json_object_get_string(jget(o, "evidence.pod.uid")));
+                        int i = index_of(json_object_get_string(json_path(o, "evidence.pod.uid")));
                         int *n = strcmp(act, "reclaim") == 0 ? &reclaims[i] : &highs[i];
                         (*n)++;
                         if (n == &highs[i])
                                 throttled++;
                         if (i == fresh)
                                 assert_int_equal(
-                                        json_object_get_int64(jget(o, "evidence.pod.current")),
+                                        json_object_get_int64(json_path(o, "evidence.pod.current")),
                                         (int64_t)fresh_current);
                 }
                 json_object_put(o);
@@ -146,8 +135,8 @@ static void test_fast_pressure_steps(void **state) {
                 assert_int_equal(highs[i], 1);
         }
         struct json_object *o = status(stateopt);
-        assert_true(json_object_get_int64(jget(o, "counters.partial_scans")) >= 1);
-        assert_int_equal(json_object_array_length(jget(o, "acting_on")), 3);
+        assert_true(json_object_get_int64(json_path(o, "counters.partial_scans")) >= 1);
+        assert_int_equal(json_object_array_length(json_path(o, "acting_on")), 3);
         json_object_put(o);
 
         assert_int_equal(kill(d.pid, SIGTERM), 0);

@@ -19,6 +19,7 @@
 
 #include "agent_tree.h"
 #include "fstree.h"
+#include "jsonpath.h"
 #include "runbin.h"
 
 #define UID_BE "11111111-2222-3333-4444-555555555555"
@@ -90,21 +91,9 @@ static struct json_object *status(struct fixture *f) {
         return o;
 }
 
-static struct json_object *jget(struct json_object *o, const char *path) {
-        char buf[128];
-        snprintf(buf, sizeof(buf), "%s", path);
-        for (char *save, *k = strtok_r(buf, ".", &save); k; k = strtok_r(NULL, ".", &save)) {
-                struct json_object *v = NULL;
-                if (!json_object_object_get_ex(o, k, &v))
-                        fail_msg("no %s in the status", path);
-                o = v;
-        }
-        return o;
-}
-
 static int64_t status_int(struct fixture *f, const char *path) {
         struct json_object *o = status(f);
-        int64_t v = json_object_get_int64(jget(o, path));
+        int64_t v = json_object_get_int64(json_path(o, path));
         json_object_put(o);
         return v;
 }
@@ -119,11 +108,11 @@ static void test_run_status_and_sigterm(void **state) {
         assert_true(agent_wait_text(f.d.err, "not a kernel PSI file", 100));
 
         struct json_object *o = status(&f);
-        assert_true(json_object_get_boolean(jget(o, "dry_run")));
-        assert_int_equal(json_object_get_int(jget(o, "pods")), 1);
-        assert_string_equal(json_object_get_string(jget(o, "psi_wakeup.node")), "timer");
-        assert_string_equal(json_object_get_string(jget(o, "psi_wakeup.kubepods")), "timer");
-        assert_true(json_object_get_int(jget(o, "counters.scans")) >= 1);
+        assert_true(json_object_get_boolean(json_path(o, "dry_run")));
+        assert_int_equal(json_object_get_int(json_path(o, "pods")), 1);
+        assert_string_equal(json_object_get_string(json_path(o, "psi_wakeup.node")), "timer");
+        assert_string_equal(json_object_get_string(json_path(o, "psi_wakeup.kubepods")), "timer");
+        assert_true(json_object_get_int(json_path(o, "counters.scans")) >= 1);
         json_object_put(o);
 
         /* The table form works too. */
@@ -185,9 +174,9 @@ static void test_run_record_appears(void **state) {
         assert_int_equal(WEXITSTATUS(res.status), 0);
         struct json_object *o = json_tokener_parse(res.out);
         assert_non_null(o);
-        assert_string_equal(json_object_get_string(jget(o, "pod_uid")), UID_BU);
-        assert_string_equal(json_object_get_string(jget(o, "pod.priority")), "batch");
-        assert_string_equal(json_object_get_string(jget(o, "pod.name")), "web");
+        assert_string_equal(json_object_get_string(json_path(o, "pod_uid")), UID_BU);
+        assert_string_equal(json_object_get_string(json_path(o, "pod.priority")), "batch");
+        assert_string_equal(json_object_get_string(json_path(o, "pod.name")), "web");
         json_object_put(o);
         run_result_free(&res);
 
@@ -228,17 +217,18 @@ static void test_run_dry_run_lines(void **state) {
         for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 struct json_object *o = json_tokener_parse(line);
                 assert_non_null(o); /* every line is one JSON document */
-                assert_non_null(jget(o, "time"));
-                assert_non_null(jget(o, "trigger"));
-                assert_non_null(jget(o, "evidence.mem_available"));
-                const char *act = json_object_get_string(jget(o, "action"));
+                assert_non_null(json_path(o, "time"));
+                assert_non_null(json_path(o, "trigger"));
+                assert_non_null(json_path(o, "evidence.mem_available"));
+                const char *act = json_object_get_string(json_path(o, "action"));
                 if (strcmp(act, "reclaim") == 0) {
                         actions++;
-                        assert_string_equal(json_object_get_string(jget(o, "evidence.pod.uid")),
-                                            UID_BE);
-                        assert_string_equal(json_object_get_string(jget(o, "result")), "dry-run");
-                        assert_true(json_object_is_type(jget(o, "value"), json_type_int));
-                        assert_true(json_object_get_int64(jget(o, "value")) > 0);
+                        assert_string_equal(
+                                json_object_get_string(json_path(o, "evidence.pod.uid")), UID_BE);
+                        assert_string_equal(json_object_get_string(json_path(o, "result")),
+                                            "dry-run");
+                        assert_true(json_object_is_type(json_path(o, "value"), json_type_int));
+                        assert_true(json_object_get_int64(json_path(o, "value")) > 0);
                 }
                 json_object_put(o);
         }
