@@ -31,15 +31,8 @@ static const char *const uids[3] = {"11111111-2222-3333-4444-555555555555",
 static struct json_object *status(const char *stateopt) {
         char *bin = runbin_path("memqos-agent");
         char *argv[] = {bin, "status", "--json", (char *)stateopt, NULL};
-        struct run_result res;
-        runbin(argv, NULL, "", 0, &res);
+        struct json_object *o = json_run(argv);
         free(bin);
-        assert_true(WIFEXITED(res.status));
-        if (WEXITSTATUS(res.status) != 0)
-                fail_msg("status failed: %s", res.err);
-        struct json_object *o = json_tokener_parse(res.out);
-        assert_non_null(o);
-        run_result_free(&res);
         return o;
 }
 
