@@ -20,14 +20,8 @@ static void closedirp(DIR **d) {
 }
 
 static int push(struct agent_records *r, struct mq_record *rec) {
-        if (r->n == r->cap) {
-                size_t cap = r->cap ? r->cap * 2 : 16;
-                struct mq_record *v = reallocarray(r->v, cap, sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                r->v = v;
-                r->cap = cap;
-        }
+        if (grow_array((void **)&r->v, &r->cap, r->n, sizeof(*rec), 16) < 0)
+                return -ENOMEM;
         r->v[r->n++] = *rec;
         *rec = (struct mq_record){0};
         return 0;

@@ -75,14 +75,8 @@ static void read_limit(int fd, const char *name, uint64_t dflt, uint64_t *ret) {
 }
 
 static int containers_push(struct mq_pod *pod, size_t *cap, const struct mq_container *c) {
-        if (pod->n_containers == *cap) {
-                size_t ncap = *cap ? *cap * 2 : 4;
-                struct mq_container *v = reallocarray(pod->containers, ncap, sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                pod->containers = v;
-                *cap = ncap;
-        }
+        if (grow_array((void **)&pod->containers, cap, pod->n_containers, sizeof(*c), 4) < 0)
+                return -ENOMEM;
         pod->containers[pod->n_containers++] = *c;
         return 0;
 }
@@ -159,14 +153,8 @@ int scan_read_pod(int fd, struct mq_pod *pod, char *big) {
 }
 
 static int pods_push(struct mq_snapshot *s, size_t *cap, const struct mq_pod *pod) {
-        if (s->n_pods == *cap) {
-                size_t ncap = *cap ? *cap * 2 : 32;
-                struct mq_pod *v = reallocarray(s->pods, ncap, sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                s->pods = v;
-                *cap = ncap;
-        }
+        if (grow_array((void **)&s->pods, cap, s->n_pods, sizeof(*pod), 32) < 0)
+                return -ENOMEM;
         s->pods[s->n_pods++] = *pod;
         return 0;
 }

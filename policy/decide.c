@@ -101,14 +101,8 @@ int decide_emit(struct decide_ctx *c, enum mq_action_kind kind, const struct mq_
         (void)snprintf(x.cgroup, sizeof(x.cgroup), "%s", cgroup ? cgroup : "");
 
         struct mq_actions *a = &c->acts;
-        if (a->n == a->cap) {
-                size_t cap = a->cap ? a->cap * 2 : 8;
-                struct mq_action *v = reallocarray(a->v, cap, sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                a->v = v;
-                a->cap = cap;
-        }
+        if (grow_array((void **)&a->v, &a->cap, a->n, sizeof(x), 8) < 0)
+                return -ENOMEM;
         a->v[a->n++] = x;
         return 0;
 }

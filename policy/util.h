@@ -51,6 +51,20 @@ static inline void fclosep(FILE **f) {
                 _tf;                                                                               \
         })
 
+/* Make room for one more element in a doubling array (*v, *cap, n used):
+ * first allocation `first` elements. *v and *cap change only on success. */
+static inline int grow_array(void **v, size_t *cap, size_t n, size_t elem, size_t first) {
+        if (n < *cap)
+                return 0;
+        size_t ncap = *cap ? *cap * 2 : first;
+        void *nv = reallocarray(*v, ncap, elem);
+        if (!nv)
+                return -ENOMEM;
+        *v = nv;
+        *cap = ncap;
+        return 0;
+}
+
 static inline int negative_errno(void) {
         return errno > 0 ? -errno : -EIO;
 }
