@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "decide.h"
+#include "podwatch.h"
 #include "record.h"
 
 #define AGENT_DEFAULT_CGROUP_ROOT "/sys/fs/cgroup"
@@ -32,6 +33,19 @@ struct agent_records {
         struct mq_record *v;
 };
 
+/* Pod cgroups created or removed since the last full scan (watch.c from
+ * the kubepods and QoS directories' inotify events), applied to the next
+ * refreshed snapshot (refresh.c), so a new pod needs no full scan. */
+#define AGENT_POD_CHANGES_MAX 64
+struct agent_pod_changes {
+        size_t n, cap;
+        struct agent_pod_change {
+                bool born;
+                char cgroup[512]; /* as mq_pod.cgroup */
+        } *v;
+        bool overflow; /* too many to keep: take a full scan */
+};
+
 struct agent_counters {
         uint64_t actions[_MQ_ACT_MAX];
         uint64_t action_errors;
@@ -39,8 +53,9 @@ struct agent_counters {
         uint64_t reconciles, propagations;
         uint64_t wakeups[_MQ_TRIGGER_MAX];
         uint64_t wakeups_signal, wakeups_control;
-        uint64_t scans, decisions;
+        uint64_t scans, full_scans, decisions; /* scans: snapshots, full or refreshed */
         uint64_t partial_scans; /* decisions on a refreshed copy (refresh.c) */
+        uint64_t events_unchanged; /* memory.events reads saved: no inotify event since (refresh.c) */
         uint64_t reloads, reload_errors;
         uint64_t psi_lost; /* POLLERR on a trigger: its cgroup went away */
 };
@@ -63,6 +78,9 @@ struct agent {
         struct mq_agent_state st;
         struct agent_records recs;
         struct mq_snapshot snap; /* the last scan, for status/explain */
+        uint64_t snap_full_ms;   /* when every pod of snap was last read (refresh.c) */
+        struct mq_podwatch events_watch; /* pods whose memory.events changed (watch.c) */
+        struct agent_pod_changes pod_changes;
         struct agent_counters cnt;
         struct agent_recent recent[AGENT_RECENT_MAX];
         size_t n_recent; /* total appended; ring index = n_recent % MAX */

@@ -30,7 +30,8 @@ struct loop {
         int epfd, sigfd, inofd, tfd, ctlfd;
         struct psi_watch node, kube[2];
         int records_wd;
-        int dir_wds[8];
+        int dir_wds[10]; /* 2 kubepods roots and their 4 QoS directories */
+        char dir_paths[10][128]; /* cgroup path of each dir_wds entry */
         size_t n_dir_wds;
         bool rewatch, records_dirty, pending, stop;
         enum mq_trigger pending_trigger;
@@ -54,6 +55,9 @@ void psi_rearm_all(struct loop *l);
 
 /* watch.c */
 void rewatch(struct loop *l);
+/* Watch the memory.events of the pods created since the last cycle (now in
+ * a->snap) and forget the changes list. */
+void watch_born(struct loop *l);
 enum mq_trigger on_inotify(struct loop *l);
 
 /* timer.c */

@@ -57,30 +57,29 @@ static void save_state(struct loop *l) {
         }
 }
 
-/* A pressure wakeup may decide on a refreshed copy of the last full scan
- * (refresh.c): not when records, events or reconcile need every pod read. */
+/* A wakeup may decide on a refreshed copy of the last snapshot
+ * (refresh.c): not when records changed (priorities and names come from
+ * them), nor, unless pressure cannot wait, when a QoS directory came or went,
+ * inotify lost events, or the last full scan is SCAN_FULL_MS old. */
 static bool fast_path_ok(const struct loop *l, enum mq_trigger trigger) {
         const struct agent *a = l->a;
         bool pressure = trigger == MQ_TRIGGER_PSI_NODE || trigger == MQ_TRIGGER_PSI_KUBEPODS ||
-                        trigger == MQ_TRIGGER_WATERMARK || trigger == MQ_TRIGGER_TIMER;
-        return pressure && !l->pending && !l->reconcile_now && !l->records_dirty &&
-               !(a->cfg.reconcile_ms &&
-                 agent_now_ms() + DUE_SLACK_MS >= l->last_reconcile_ms + a->cfg.reconcile_ms);
+                        trigger == MQ_TRIGGER_WATERMARK;
+        bool stale = l->rewatch || a->events_watch.all_changed ||
+                     agent_now_ms() + DUE_SLACK_MS >= a->snap_full_ms + SCAN_FULL_MS;
+        return (pressure || !stale) && !l->reconcile_now && !l->records_dirty;
 }
 
-/* After deciding on a partial snapshot, read every pod: the next decision,
- * reconcile and `status` rank on current figures. */
-static void rescan(struct loop *l, struct mq_snapshot *snap) {
-        struct mq_snapshot full;
-        struct mq_error err = {{0}};
-        if (scan_snapshot(l->a, snap->trigger, &full, &err) < 0) {
-                log_warn("scan failed: %s", err.msg);
-                return;
-        }
-        l->a->cnt.scans++;
-        snapshot_done(snap);
-        *snap = full;
-        l->last_scan_ms = l->last_meminfo_ms = agent_now_ms();
+/* Every pod read: every memory.events is as read, until its next event. */
+static int full_scan(struct loop *l, enum mq_trigger trigger, struct mq_snapshot *ret,
+                     struct mq_error *err) {
+        int r = scan_snapshot(l->a, trigger, ret, err);
+        if (r < 0)
+                return r;
+        l->a->snap_full_ms = ret->now_ms;
+        l->a->cnt.full_scans++;
+        mq_podwatch_clear_all(&l->a->events_watch);
+        return 0;
 }
 
 /* Scan, decide, act; reconcile and propagate when due. */
@@ -105,7 +104,7 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         int r = fast_path_ok(l, trigger) ? scan_refresh(a, trigger, &snap, &err) : -EAGAIN;
         bool partial = r == 0;
         if (r == -EAGAIN)
-                r = scan_snapshot(a, trigger, &snap, &err);
+                r = full_scan(l, trigger, &snap, &err);
         l->last_scan_ms = l->last_meminfo_ms = agent_now_ms();
         l->pending = false;
         if (r < 0) {
@@ -135,11 +134,9 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         if (r == 0)
                 act_execute_all(a, &snap, &acts, NULL);
         mq_actions_done(&acts);
-        if (partial)
-                rescan(l, &snap);
 
-        if (l->reconcile_now || (a->cfg.reconcile_ms &&
-                                 l->last_scan_ms >= l->last_reconcile_ms + a->cfg.reconcile_ms)) {
+        if (l->reconcile_now ||
+            (a->cfg.reconcile_ms && l->last_scan_ms >= l->last_reconcile_ms + a->cfg.reconcile_ms)) {
                 l->reconcile_now = false;
                 act_reconcile(a, &snap);
                 act_propagate(a, &snap);
@@ -147,8 +144,9 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         }
         snapshot_done(&a->snap);
         a->snap = snap;
-        if (l->rewatch)
-                rewatch(l);
+        if (l->rewatch && !partial)
+                rewatch(l); /* watch the pods a full scan found */
+        watch_born(l);
         /* Re-arm what POLLERR closed (a kubepods cgroup recreated, say). */
         psi_arm_node(l);
         psi_arm_kubepods(l);

@@ -126,6 +126,7 @@ static void agent_done(struct agent *a) {
         closep(&a->state_fd);
         records_done(&a->recs);
         snapshot_done(&a->snap);
+        mq_podwatch_done(&a->events_watch);
         mq_agent_state_done(&a->st);
         free(a->overrides);
 }

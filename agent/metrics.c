@@ -46,10 +46,14 @@ char *metrics_text(const struct agent *a) {
         counter(f, "memqos_reconciles_total", "Record values re-applied after drift.",
                 c->reconciles);
         counter(f, "memqos_propagations_total", "Ancestor memory.min/low raised.", c->propagations);
-        counter(f, "memqos_scans_total", "Snapshots taken.", c->scans);
+        counter(f, "memqos_scans_total", "Snapshots taken, full or refreshed.", c->scans);
+        counter(f, "memqos_full_scans_total", "Snapshots that read every pod.", c->full_scans);
         counter(f, "memqos_partial_scans_total",
-                "Pressure decisions on the last full scan with the candidates read afresh.",
+                "Decisions on the last full scan with the pods that matter read afresh.",
                 c->partial_scans);
+        counter(f, "memqos_events_unchanged_total",
+                "Pod memory.events reads saved: no inotify event since the last read.",
+                c->events_unchanged);
         counter(f, "memqos_decisions_total", "Decisions made.", c->decisions);
         counter(f, "memqos_reloads_total", "Configuration reloads.", c->reloads);
         counter(f, "memqos_reload_errors_total", "Rejected configuration reloads.",

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* The fast path of a pressure wakeup. A full scan reads ~13 files per pod:
- * with 1,000 pods natively that was ~36-55 ms from wakeup to the first
- * write (make bench-host), most of it in the scan. The decision only acts on the
- * lowest-ranked eligible pods and on pods it is already handling, so those
+/* The fast path of a wakeup. A full scan reads ~13 files per pod: with 1,000
+ * pods natively that was ~36-55 ms from wakeup to the first write (make
+ * bench-host), most of it in the scan. The decision only acts on the
+ * lowest-ranked eligible pods and on pods it is already handling, and the
+ * livelock guard only needs the memory.events files that changed, so those
  * are read afresh, the node figures too, and every other pod keeps its
- * figures from the last full scan (< SCAN_FRESH_MS old). Every pod stays in
- * the snapshot: mq_decide() drops the state of pods missing from it. The
- * loop takes a full scan right after the decision. */
+ * figures from the last read (the last full scan is < SCAN_FRESH_MS old).
+ * Every pod stays in the snapshot: mq_decide() drops the state of pods
+ * missing from it. */
 #include <fcntl.h>
 
 #include "cgfs.h"
+#include "kubepath.h"
 #include "decide-int.h"
 #include "memstat.h"
 #include "psi.h"
@@ -17,11 +19,12 @@
 #include "watermark.h"
 
 #define REFRESH_CANDIDATES 4  /* lowest-ranked eligible pods read afresh */
-#define REFRESH_MAX        16 /* more pods to read: a full scan instead */
+#define REFRESH_MAX        16 /* more pods to read in full: a full scan instead */
 
-static int copy_snap(const struct mq_snapshot *src, struct mq_snapshot *dst) {
+/* A copy of src with room for `extra` more pods. */
+static int copy_snap(const struct mq_snapshot *src, size_t extra, struct mq_snapshot *dst) {
         *dst = *src;
-        dst->pods = calloc(src->n_pods ? src->n_pods : 1, sizeof(*dst->pods));
+        dst->pods = calloc(src->n_pods + extra + 1, sizeof(*dst->pods));
         if (!dst->pods)
                 return -ENOMEM;
         for (size_t i = 0; i < src->n_pods; i++) {
@@ -49,58 +52,75 @@ static const struct mq_pod_state *state_of(const struct agent *a, const struct m
         return bsearch(p->uid, a->st.pods, a->st.n_pods, sizeof(*a->st.pods), cmp_uid);
 }
 
-/* What to read of a pod: nothing (figures of the last full scan), the
- * livelock guard's inputs, or everything. */
-enum need { NEED_NONE = 0, NEED_SAMPLE, NEED_ALL };
+/* What to read of a pod, in increasing order: nothing, its PSI, the livelock
+ * guard's inputs, what the emergency throttle needs, everything. GONE: the
+ * pod's cgroup went away while being read. */
+enum need { NEED_NONE = 0, NEED_PSI, NEED_SAMPLE, NEED_LIMITS, NEED_ALL, NEED_GONE };
 
-/* Every pod's livelock sample falls due together (MQ_LIVELOCK_SAMPLE_MS):
- * the guard reads memory.events (and memory.pressure) of each, 1-2 files of
- * the ~13 a full read takes. Above the reclaim watermark the pressure test
+/* The livelock guard samples a pod's memory.events (and memory.pressure)
+ * every MQ_LIVELOCK_SAMPLE_MS. Above the reclaim watermark the pressure test
  * sets PSI stall aside when any pod's high events rose (decide.c: assess()),
- * so then every pod's memory.events is read. A kill to confirm, a stuck
- * count under way or a pod without state yet (a baseline): a full read. */
-static enum need must_read(const struct agent *a, const struct mq_pod *p, uint64_t now, bool held) {
+ * so then every pod's events count. Either way a memory.events without an
+ * inotify event since it was read holds what the snapshot has. The guard
+ * reads the pod's PSI only once the high events rose or while it counts
+ * (decide-livelock.c: guard_one()). A kill to confirm, a stuck count under
+ * way or a pod without state yet (a baseline): a full read. */
+static enum need must_read(const struct agent *a, const struct mq_pod *p, uint64_t now, bool held,
+                           size_t *unchanged) {
         const struct mq_pod_state *ps = state_of(a, p);
         if (!ps || ps->step == MQ_STEP_KILL || ps->stuck_since_ms)
                 return NEED_ALL;
-        return held || now >= ps->livelock_sample_ms + MQ_LIVELOCK_SAMPLE_MS ? NEED_SAMPLE
-                                                                             : NEED_NONE;
+        if (!held && now < ps->livelock_sample_ms + MQ_LIVELOCK_SAMPLE_MS)
+                return NEED_NONE;
+        if (mq_podwatch_changed(&a->events_watch, p->uid))
+                return NEED_SAMPLE;
+        (*unchanged)++;
+        return p->events.high != ps->last_events_high || ps->last_rise_ms ? NEED_PSI : NEED_NONE;
+}
+
+static bool below(const struct mq_snapshot *s, double pct) {
+        return s->mem_total && 100.0 * (double)s->mem_available / (double)s->mem_total < pct;
 }
 
 /* decide.c: assess(), the same test: is the node above the watermark? */
 static bool held_test(const struct agent *a, const struct mq_snapshot *s) {
-        double pct = s->mem_total ? 100.0 * (double)s->mem_available / (double)s->mem_total : 100.0;
-        return s->trigger != MQ_TRIGGER_WATERMARK &&
-               !(s->mem_total && pct < a->cfg.watermark_reclaim_pct);
+        return s->trigger != MQ_TRIGGER_WATERMARK && !below(s, a->cfg.watermark_reclaim_pct);
 }
 
 /* A pod the ladder may act on (decide-ladder.c: eligible(), advance()); a
  * throttled pod is passed over without reading its figures unless a kill
- * may follow. */
-static bool candidate(const struct agent *a, const struct mq_pod *p) {
+ * may follow. Below the kill watermark only pods holding anonymous memory
+ * (killable()) can be the emergency kill's victim. */
+static bool candidate(const struct agent *a, const struct mq_pod *p, bool critical) {
         const struct mq_pod_state *ps = state_of(a, p);
         enum mq_step step = ps ? ps->step : MQ_STEP_NONE;
         return !mq_pod_protected(&a->cfg, p) && p->current >= MQ_POD_FLOOR_BYTES &&
-               step != MQ_STEP_KILL && (a->cfg.kill_enabled || step < MQ_STEP_THROTTLE);
+               step != MQ_STEP_KILL && (a->cfg.kill_enabled || step < MQ_STEP_THROTTLE) &&
+               (!critical || p->anon >= MQ_POD_FLOOR_BYTES);
 }
 
-/* Mark what to read of each pod; -EAGAIN when too many need a full read. */
+/* Mark what to read of each pod, over what is marked already; the
+ * lowest-ranked candidates only when the ladder may act. -EAGAIN when too
+ * many need a full read. *unchanged: memory.events files left unread since
+ * no event changed them. */
 static int pick(const struct agent *a, const struct mq_snapshot *s, const size_t *order,
-                uint8_t *mark) {
+                uint8_t *mark, bool may_act, bool critical, size_t *unchanged) {
         size_t n = 0, cand = 0;
         bool held = held_test(a, s);
-        for (size_t i = 0; i < s->n_pods; i++)
-                if ((mark[i] = must_read(a, &s->pods[i], s->now_ms, held)) == NEED_ALL)
-                        n++;
-        for (size_t k = 0; k < s->n_pods && cand < REFRESH_CANDIDATES; k++) {
-                size_t i = order[k];
-                if (!candidate(a, &s->pods[i]))
-                        continue;
-                cand++;
-                if (mark[i] != NEED_ALL)
-                        n++;
-                mark[i] = NEED_ALL;
+        for (size_t i = 0; i < s->n_pods; i++) {
+                enum need m = must_read(a, &s->pods[i], s->now_ms, held, unchanged);
+                if (mark[i] < m)
+                        mark[i] = (uint8_t)m;
         }
+        for (size_t k = 0; may_act && k < s->n_pods && cand < REFRESH_CANDIDATES; k++) {
+                size_t i = order[k];
+                if (mark[i] != NEED_GONE && candidate(a, &s->pods[i], critical)) {
+                        cand++;
+                        mark[i] = NEED_ALL;
+                }
+        }
+        for (size_t i = 0; i < s->n_pods; i++)
+                n += mark[i] == NEED_ALL;
         return n > REFRESH_MAX ? -EAGAIN : 0;
 }
 
@@ -108,10 +128,18 @@ static bool gone(int r) {
         return r == -ENOENT || r == -ENODEV; /* as scan.c: vanished() */
 }
 
-/* The livelock guard's inputs, zero when unreadable as in scan.c. It reads
- * the pod's PSI only once the high events rose (decide-livelock.c:
- * guard_one()), so memory.pressure is read only then: the 1,000-pod sample
- * wakeup took ~8 ms natively with it, ~5 ms without. */
+static int read_psi(int fd, struct mq_pod *pod, char *big) {
+        pod->psi = (struct mq_psi){0};
+        int r = cgroup_read_file(fd, "memory.pressure", big, BIG_FILE_MAX);
+        if (gone(r))
+                return -ENOENT;
+        if (r >= 0)
+                (void)parse_psi_buf(big, &pod->psi);
+        return 0;
+}
+
+/* The livelock guard's inputs, zero when unreadable as in scan.c; the PSI
+ * only when the guard will look at it. */
 static int read_sample(int fd, struct mq_pod *pod, const struct mq_pod_state *ps, char *big) {
         pod->events = (struct mq_memory_events){0};
         int r = cgroup_read_file(fd, "memory.events", big, BIG_FILE_MAX);
@@ -121,13 +149,7 @@ static int read_sample(int fd, struct mq_pod *pod, const struct mq_pod_state *ps
                 (void)parse_memory_events_buf(big, &pod->events);
         if (pod->events.high == ps->last_events_high && !ps->last_rise_ms)
                 return 0;
-        pod->psi = (struct mq_psi){0};
-        r = cgroup_read_file(fd, "memory.pressure", big, BIG_FILE_MAX);
-        if (gone(r))
-                return -ENOENT;
-        if (r >= 0)
-                (void)parse_psi_buf(big, &pod->psi);
-        return 0;
+        return read_psi(fd, pod, big);
 }
 
 static int read_all(int fd, struct mq_pod *pod, char *big) {
@@ -146,43 +168,152 @@ static int read_all(int fd, struct mq_pod *pod, char *big) {
         return 0;
 }
 
-/* Read a pod afresh; 1 when it is gone (a full scan would skip it). */
-static int read_one(const struct agent *a, struct mq_pod *pod, enum need need, char *big) {
+static int read_level(int fd, struct mq_pod *pod, const struct mq_pod_state *ps, enum need need,
+                      char *big) {
+        switch (need) {
+        case NEED_PSI:
+                return read_psi(fd, pod, big);
+        case NEED_SAMPLE:
+                return read_sample(fd, pod, ps, big);
+        case NEED_LIMITS:
+                return scan_read_pod_limits(fd, pod, big);
+        default:
+                return read_all(fd, pod, big);
+        }
+}
+
+/* Read a pod afresh; 1 when it is gone (a full scan would skip it). The
+ * memory.events just read is current: clear its flag (the inotify events up
+ * to now were drained before this wakeup's reads). */
+static int read_one(struct agent *a, struct mq_pod *pod, enum need need, char *big) {
         _cleanup_close_ int fd =
                 openat(a->cg_fd, pod->cgroup + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT ? 1 : -errno;
-        int r = need == NEED_ALL ? read_all(fd, pod, big)
-                                 : read_sample(fd, pod, state_of(a, pod), big);
+        int r = read_level(fd, pod, state_of(a, pod), need, big);
+        if (r == 0 && (need == NEED_SAMPLE || need == NEED_ALL))
+                mq_podwatch_clear(&a->events_watch, pod->uid);
         return r == -ENOENT ? 1 : r;
 }
 
-static int read_marked(const struct agent *a, struct mq_snapshot *s, uint8_t *mark) {
-        char *big = malloc(BIG_FILE_MAX);
+/* Read the pods marked `level` (NEED_NONE: every marked pod); mark the
+ * ones found gone. */
+static int read_marked(struct agent *a, struct mq_snapshot *s, uint8_t *mark, enum need level) {
+        _cleanup_free_ char *big = malloc(BIG_FILE_MAX);
         if (!big)
                 return -ENOMEM;
-        int r = 0;
-        for (size_t i = s->n_pods; i-- > 0 && r >= 0;) {
-                if (!mark[i] || (r = read_one(a, &s->pods[i], mark[i], big)) != 1)
+        for (size_t i = 0; i < s->n_pods; i++) {
+                if (mark[i] == NEED_NONE || mark[i] == NEED_GONE ||
+                    (level != NEED_NONE && mark[i] != level))
                         continue;
-                free(s->pods[i].containers);
-                memmove(&s->pods[i], &s->pods[i + 1], (s->n_pods - i - 1) * sizeof(*s->pods));
-                memmove(&mark[i], &mark[i + 1], (s->n_pods - i - 1) * sizeof(*mark));
-                s->n_pods--;
-                r = 0;
+                int r = read_one(a, &s->pods[i], mark[i], big);
+                if (r < 0)
+                        return r;
+                if (r == 1)
+                        mark[i] = NEED_GONE;
         }
-        free(big);
-        return r < 0 ? r : 0;
+        return 0;
+}
+
+/* Drop the pods found gone, as a full scan would not have them. */
+static void compact(struct mq_snapshot *s, uint8_t *mark) {
+        size_t w = 0;
+        for (size_t i = 0; i < s->n_pods; i++) {
+                if (mark[i] == NEED_GONE) {
+                        free(s->pods[i].containers);
+                        continue;
+                }
+                s->pods[w] = s->pods[i];
+                mark[w++] = mark[i];
+        }
+        s->n_pods = w;
+}
+
+static struct mq_pod *find_cgroup(struct mq_snapshot *s, const char *cgroup) {
+        for (size_t i = 0; i < s->n_pods; i++)
+                if (streq(s->pods[i].cgroup, cgroup))
+                        return &s->pods[i];
+        return NULL;
+}
+
+/* Pods created since the last full scan join the snapshot, to be read in
+ * full (they have no state yet: must_read()); pods removed leave it. s has
+ * room for every change (copy_snap()). */
+static void apply_pod_changes(const struct agent *a, struct mq_snapshot *s, uint8_t *mark) {
+        for (size_t i = 0; i < a->pod_changes.n; i++) {
+                const struct agent_pod_change *c = &a->pod_changes.v[i];
+                struct mq_pod *p = find_cgroup(s, c->cgroup);
+                if (p) {
+                        mark[p - s->pods] = c->born ? NEED_ALL : NEED_GONE;
+                        continue;
+                }
+                const char *base = strrchr(c->cgroup, '/');
+                char uid[MQ_POD_UID_MAX];
+                if (!c->born || !base || kube_pod_uid_from_name(base + 1, uid) < 0)
+                        continue;
+                p = &s->pods[s->n_pods];
+                scan_pod_init(p, uid, c->cgroup);
+                scan_apply_records_pod(&a->recs, p);
+                mark[s->n_pods++] = NEED_ALL;
+        }
+}
+
+/* memory.current alone, by path: one open, read, close. */
+static int read_current(const struct agent *a, struct mq_pod *pod) {
+        char path[sizeof(pod->cgroup) + 16], buf[32];
+        int n = snprintf(path, sizeof(path), "%s/memory.current", pod->cgroup + 1);
+        if (n < 0 || (size_t)n >= sizeof(path))
+                return -ENAMETOOLONG;
+        _cleanup_close_ int fd = openat(a->cg_fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        ssize_t len = read(fd, buf, sizeof(buf) - 1);
+        if (len < 0)
+                return negative_errno();
+        buf[len] = '\0';
+        if (len > 0 && buf[len - 1] == '\n')
+                buf[len - 1] = '\0';
+        return cgroup_parse_u64(buf, &pod->current);
+}
+
+static bool same_group(const struct mq_pod *x, const struct mq_pod *y) {
+        return x->priority == y->priority && x->qos == y->qos;
+}
+
+/* The ranking's one fast-moving input is usage: a pod that grew since it
+ * was last read must rank where it stands now. Read memory.current of every
+ * unprotected pod in rank order up to the end of the lowest priority and
+ * QoS group that holds a candidate (pods of lower groups first: one may
+ * have grown into a candidate); higher groups cannot come first. */
+static int read_usage(const struct agent *a, struct mq_snapshot *s, const size_t *order,
+                      uint8_t *mark, bool critical) {
+        const struct mq_pod *group = NULL;
+        for (size_t k = 0; k < s->n_pods; k++) {
+                size_t i = order[k];
+                struct mq_pod *p = &s->pods[i];
+                if (group && !same_group(group, p))
+                        break;
+                if (mq_pod_protected(&a->cfg, p) || mark[i] == NEED_GONE || mark[i] == NEED_ALL)
+                        continue;
+                int r = read_current(a, p);
+                if (gone(r))
+                        mark[i] = NEED_GONE;
+                else if (r < 0)
+                        return -EAGAIN; /* the full scan says what is wrong */
+                else if (!group && candidate(a, p, critical))
+                        group = p;
+        }
+        return 0;
 }
 
 /* With fresh figures the ranking may move: the pods the ladder tries first
  * must be ones just read, or it could act on stale numbers. */
 static bool first_are_fresh(const struct agent *a, const struct mq_snapshot *s, size_t *order,
-                            const uint8_t *mark) {
+                            const uint8_t *mark, bool critical) {
         mq_rank_pods(s, order);
         size_t cand = 0;
         for (size_t k = 0; k < s->n_pods && cand < REFRESH_CANDIDATES; k++) {
-                if (!candidate(a, &s->pods[order[k]]))
+                if (!candidate(a, &s->pods[order[k]], critical))
                         continue;
                 if (mark[order[k]] != NEED_ALL)
                         return false;
@@ -191,52 +322,88 @@ static bool first_are_fresh(const struct agent *a, const struct mq_snapshot *s, 
         return true;
 }
 
-static int refresh(struct agent *a, struct mq_snapshot *s, size_t *order, uint8_t *mark) {
+/* Below the kill watermark, when the kill gate holds the next kill back,
+ * the emergency throttle caps every eligible pod holding anonymous memory
+ * that is not throttled yet (decide-ladder.c: emergency_throttle()): it
+ * needs their usage and limits now, not as of the last scan. */
+static int read_for_emergency(struct agent *a, struct mq_snapshot *s, uint8_t *mark) {
+        if (mq_kill_allowed(&a->cfg, &a->st, s))
+                return 0;
+        size_t n = 0;
+        for (size_t i = 0; i < s->n_pods; i++) {
+                const struct mq_pod_state *ps = state_of(a, &s->pods[i]);
+                if (candidate(a, &s->pods[i], true) && (!ps || ps->step < MQ_STEP_THROTTLE) &&
+                    mark[i] < NEED_LIMITS) {
+                        mark[i] = NEED_LIMITS;
+                        n++;
+                }
+        }
+        int r = n ? read_marked(a, s, mark, NEED_LIMITS) : 0;
+        compact(s, mark);
+        return r;
+}
+
+static int refresh(struct agent *a, struct mq_snapshot *s, size_t *order, uint8_t *mark,
+                   bool may_act, size_t *unchanged) {
+        bool critical = below(s, a->cfg.watermark_kill_pct);
+        apply_pod_changes(a, s, mark);
         mq_rank_pods(s, order);
-        int r = pick(a, s, order, mark);
+        int r = 0;
+        if (may_act) {
+                r = read_usage(a, s, order, mark, critical);
+                mq_rank_pods(s, order);
+        }
+        if (r == 0)
+                r = pick(a, s, order, mark, may_act, critical, unchanged);
+        if (r == 0)
+                r = read_marked(a, s, mark, NEED_NONE);
         if (r < 0)
                 return r;
-        r = read_marked(a, s, mark);
-        if (r < 0)
+        compact(s, mark);
+        if (critical && (r = read_for_emergency(a, s, mark)) < 0)
                 return r;
-        return first_are_fresh(a, s, order, mark) ? 0 : -EAGAIN;
+        return !may_act || first_are_fresh(a, s, order, mark, critical) ? 0 : -EAGAIN;
+}
+
+/* Could the ladder act on this wakeup? A PSI trigger, MemAvailable below
+ * the reclaim watermark, an episode under way, or any node stall since the
+ * last snapshot (decide.c: measure_growth() may find pressure in it). */
+static bool may_act(const struct agent *a, enum mq_trigger trigger, const struct mq_psi *psi,
+                    const struct mq_meminfo *mi) {
+        return trigger == MQ_TRIGGER_PSI_NODE || trigger == MQ_TRIGGER_PSI_KUBEPODS ||
+               mi->mem_available < mq_watermark_bytes(mi->mem_total, a->cfg.watermark_reclaim_pct) ||
+               a->st.in_episode || psi->some_total_us != a->snap.node_psi.some_total_us;
 }
 
 int scan_refresh(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *ret,
                  struct mq_error *err) {
-        uint64_t now = agent_now_ms();
-        if (!a->snap.mem_total || now >= a->snap.now_ms + SCAN_FRESH_MS)
+        if (!a->snap.mem_total || a->pod_changes.overflow)
                 return -EAGAIN;
         struct mq_psi psi;
         struct mq_meminfo mi;
         int r = scan_node(a->proc_fd, &psi, &mi, err);
         if (r < 0)
                 return r;
-        bool short_of_memory =
-                mi.mem_available < mq_watermark_bytes(mi.mem_total, a->cfg.watermark_reclaim_pct);
-        if (trigger == MQ_TRIGGER_TIMER && !short_of_memory)
-                return -EAGAIN; /* not a pressure wakeup */
-        if (mi.mem_available < mq_watermark_bytes(mi.mem_total, a->cfg.watermark_kill_pct))
-                return -EAGAIN; /* the emergency throttle caps every pod */
         struct mq_snapshot s;
-        r = copy_snap(&a->snap, &s);
-        size_t *order = calloc(s.n_pods + 1, sizeof(*order));
-        uint8_t *mark = calloc(s.n_pods + 1, sizeof(*mark));
+        r = copy_snap(&a->snap, a->pod_changes.n, &s);
+        size_t cap = s.n_pods + a->pod_changes.n + 1;
+        _cleanup_free_ size_t *order = calloc(cap, sizeof(*order));
+        _cleanup_free_ uint8_t *mark = calloc(cap, sizeof(*mark));
         if (r == 0 && (!order || !mark))
                 r = -ENOMEM;
         s.trigger = trigger;
-        s.now_ms = now;
+        s.now_ms = agent_now_ms();
         s.node_psi = psi;
         s.mem_total = mi.mem_total;
         s.mem_available = mi.mem_available;
+        size_t unchanged = 0;
         if (r == 0)
-                r = refresh(a, &s, order, mark);
-        free(order);
-        free(mark);
+                r = refresh(a, &s, order, mark, may_act(a, trigger, &psi, &mi), &unchanged);
         if (r < 0) {
                 snapshot_done(&s);
                 return r == -EAGAIN ? r : mq_error_set(err, -r, "refresh: %s", strerror(-r));
         }
+        a->cnt.events_unchanged += unchanged;
         *ret = s;
         return 0;
 }

@@ -192,7 +192,9 @@ static struct json_object *report_counters(const struct agent_counters *c) {
         ADD(o, "reconciles", json_object_new_uint64(c->reconciles));
         ADD(o, "propagations", json_object_new_uint64(c->propagations));
         ADD(o, "scans", json_object_new_uint64(c->scans));
+        ADD(o, "full_scans", json_object_new_uint64(c->full_scans));
         ADD(o, "partial_scans", json_object_new_uint64(c->partial_scans));
+        ADD(o, "events_unchanged", json_object_new_uint64(c->events_unchanged));
         ADD(o, "decisions", json_object_new_uint64(c->decisions));
         ADD(o, "reloads", json_object_new_uint64(c->reloads));
         ADD(o, "reload_errors", json_object_new_uint64(c->reload_errors));

@@ -124,7 +124,7 @@ static int read_containers(int pod_fd, struct mq_pod *pod) {
         return 0;
 }
 
-int scan_read_pod(int fd, struct mq_pod *pod, char *big) {
+int scan_read_pod_limits(int fd, struct mq_pod *pod, char *big) {
         int r = cgroup_read_u64(fd, "memory.current", &pod->current);
         if (r < 0)
                 return vanished(r) ? -ENOENT : r;
@@ -144,12 +144,26 @@ int scan_read_pod(int fd, struct mq_pod *pod, char *big) {
         read_limit(fd, "memory.low", 0, &pod->low);
         read_limit(fd, "memory.high", MQ_UNLIMITED, &pod->high);
         read_limit(fd, "memory.max", MQ_UNLIMITED, &pod->max);
+        return 0;
+}
 
+int scan_read_pod(int fd, struct mq_pod *pod, char *big) {
+        int r = scan_read_pod_limits(fd, pod, big);
+        if (r < 0)
+                return r;
         if (cgroup_read_file(fd, "memory.events", big, BIG_FILE_MAX) >= 0)
                 (void)parse_memory_events_buf(big, &pod->events);
         if (cgroup_read_file(fd, "memory.pressure", big, BIG_FILE_MAX) >= 0)
                 (void)parse_psi_buf(big, &pod->psi);
         return read_containers(fd, pod) == -ENOMEM ? -ENOMEM : 0;
+}
+
+void scan_pod_init(struct mq_pod *p, const char *uid, const char *cgroup) {
+        *p = (struct mq_pod){.qos = kube_qos_from_path(cgroup),
+                             .priority = MQ_PRIO_NORMAL,
+                             .record_high = MQ_UNLIMITED};
+        (void)snprintf(p->uid, sizeof(p->uid), "%s", uid);
+        (void)snprintf(p->cgroup, sizeof(p->cgroup), "%s", cgroup);
 }
 
 static int pods_push(struct mq_snapshot *s, size_t *cap, const struct mq_pod *pod) {
@@ -210,12 +224,8 @@ static int scan_dir(int dfd, const char *path, int descend, struct mq_snapshot *
                                 return r;
                         continue;
                 }
-                struct mq_pod p = {0};
-                memcpy(p.uid, uid, sizeof(p.uid));
-                memcpy(p.cgroup, sub, sizeof(p.cgroup));
-                p.qos = kube_qos_from_path(sub);
-                p.priority = MQ_PRIO_NORMAL;
-                p.record_high = MQ_UNLIMITED;
+                struct mq_pod p;
+                scan_pod_init(&p, uid, sub);
                 int r = scan_read_pod(fd, &p, big);
                 if (r == -ENOMEM) {
                         free(p.containers);
@@ -239,41 +249,43 @@ static int scan_dir(int dfd, const char *path, int descend, struct mq_snapshot *
         return 0;
 }
 
-/* Apply what the records say about each pod: the lowest priority among its
+/* Apply what the records say about a pod: the lowest priority among its
  * containers, its name, namespace and the memory.high its containers got. */
-static void apply_records(const struct agent_records *recs, struct mq_snapshot *s) {
-        for (size_t i = 0; i < s->n_pods; i++) {
-                struct mq_pod *p = &s->pods[i];
-                uint64_t high_sum = 0;
-                bool high_all = true;
-                for (size_t j = 0; j < recs->n; j++) {
-                        const struct mq_record *rec = &recs->v[j];
-                        char uid[MQ_POD_UID_MAX];
-                        if (records_pod_uid(rec, uid) < 0 || !streq(uid, p->uid))
-                                continue;
-                        if (!p->has_record || rec->priority < p->priority)
-                                p->priority = rec->priority;
-                        if (!p->has_record) {
-                                (void)snprintf(p->name, sizeof(p->name), "%s",
-                                               rec->pod_name ? rec->pod_name : "");
-                                (void)snprintf(p->ns, sizeof(p->ns), "%s",
-                                               rec->pod_namespace ? rec->pod_namespace : "");
-                        }
-                        p->has_record = true;
-                        const char *og = record_applied(rec, "memory.oom.group");
-                        if (og && streq(og, "1"))
-                                p->oom_group = true;
-                        uint64_t h;
-                        const char *hs = record_applied(rec, "memory.high");
-                        if (!hs || cgroup_parse_u64(hs, &h) < 0 || h == MQ_UNLIMITED ||
-                            h > MQ_UNLIMITED - 1 - high_sum)
-                                high_all = false;
-                        else
-                                high_sum += h;
+void scan_apply_records_pod(const struct agent_records *recs, struct mq_pod *p) {
+        uint64_t high_sum = 0;
+        bool high_all = true;
+        for (size_t j = 0; j < recs->n; j++) {
+                const struct mq_record *rec = &recs->v[j];
+                char uid[MQ_POD_UID_MAX];
+                if (records_pod_uid(rec, uid) < 0 || !streq(uid, p->uid))
+                        continue;
+                if (!p->has_record || rec->priority < p->priority)
+                        p->priority = rec->priority;
+                if (!p->has_record) {
+                        (void)snprintf(p->name, sizeof(p->name), "%s",
+                                       rec->pod_name ? rec->pod_name : "");
+                        (void)snprintf(p->ns, sizeof(p->ns), "%s",
+                                       rec->pod_namespace ? rec->pod_namespace : "");
                 }
-                /* A container without a memory.high leaves the pod unbounded. */
-                p->record_high = p->has_record && high_all ? high_sum : MQ_UNLIMITED;
+                p->has_record = true;
+                const char *og = record_applied(rec, "memory.oom.group");
+                if (og && streq(og, "1"))
+                        p->oom_group = true;
+                uint64_t h;
+                const char *hs = record_applied(rec, "memory.high");
+                if (!hs || cgroup_parse_u64(hs, &h) < 0 || h == MQ_UNLIMITED ||
+                    h > MQ_UNLIMITED - 1 - high_sum)
+                        high_all = false;
+                else
+                        high_sum += h;
         }
+        /* A container without a memory.high leaves the pod unbounded. */
+        p->record_high = p->has_record && high_all ? high_sum : MQ_UNLIMITED;
+}
+
+static void apply_records(const struct agent_records *recs, struct mq_snapshot *s) {
+        for (size_t i = 0; i < s->n_pods; i++)
+                scan_apply_records_pod(recs, &s->pods[i]);
 }
 
 int scan_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *ret,

@@ -31,10 +31,19 @@ void snapshot_done(struct mq_snapshot *s);
 /* Fill pod (uid and cgroup set) from its cgroup directory fd, big a
  * BIG_FILE_MAX buffer. -ENOENT when the pod went away. */
 int scan_read_pod(int fd, struct mq_pod *pod, char *big);
+/* A pod before its files are read: uid, cgroup path (from the cgroup
+ * root, with a leading "/"), QoS class from the path, record defaults. */
+void scan_pod_init(struct mq_pod *p, const char *uid, const char *cgroup);
+/* Priority, name and memory.high sum from the records of the pod's containers. */
+void scan_apply_records_pod(const struct agent_records *recs, struct mq_pod *p);
+/* The part of it the emergency throttle needs: memory.current, memory.stat
+ * and the four limits (6 files of a full read's ~13 and its containers). */
+int scan_read_pod_limits(int fd, struct mq_pod *pod, char *big);
 
-/* The fast path of a pressure wakeup (refresh.c): a copy of a->snap, taken
- * less than SCAN_FRESH_MS ago, with fresh node figures and fresh files for
- * the pods the decision can act on. -EAGAIN when a full scan is needed. */
-#define SCAN_FRESH_MS 2000
+/* The fast path of a wakeup (refresh.c): a copy of a->snap with fresh node
+ * figures, the pods created or removed since applied, and fresh files for
+ * the pods the decision reads or can act on. -EAGAIN when a full scan is
+ * needed. The loop takes a full scan at least every SCAN_FULL_MS. */
+#define SCAN_FULL_MS 300000
 int scan_refresh(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *ret,
                  struct mq_error *err);

@@ -6,6 +6,7 @@
 #include <sys/timerfd.h>
 
 #include "loop-int.h"
+#include "scan.h"
 #include "watermark.h"
 
 uint64_t watermark_delay_ms(const struct agent *a) {
@@ -37,8 +38,11 @@ void arm_timer(struct loop *l) {
                 min_deadline(&next, l->last_meminfo_ms + wm);
         if (l->node.fd < 0)
                 min_deadline(&next, l->last_scan_ms + PSI_FALLBACK_MS);
-        if (l->pending)
+        if (l->pending || l->rewatch)
                 min_deadline(&next, l->last_scan_ms + MIN_EVENT_GAP_MS);
+        /* The safety net: pods that changed without an event are read at
+         * least this often. */
+        min_deadline(&next, a->snap_full_ms + SCAN_FULL_MS);
 
         struct itimerspec its = {0};
         if (next) {
@@ -51,13 +55,15 @@ void arm_timer(struct loop *l) {
         (void)timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-/* Is anything other than the watermark due: a pending event, the PSI
- * fallback, a ladder step of the decision core, or reconcile? */
+/* Is anything other than the watermark due: a pending event, new watches,
+ * the PSI fallback, a ladder step of the decision core, reconcile or the
+ * periodic full scan? */
 bool full_cycle_due(const struct loop *l, uint64_t now) {
         const struct agent *a = l->a;
         uint64_t soon = now + DUE_SLACK_MS;
         uint64_t d = mq_next_deadline_ms(&a->cfg, &a->st);
-        return l->pending || l->reconcile_now ||
+        return l->pending || l->reconcile_now || l->rewatch ||
+               soon >= a->snap_full_ms + SCAN_FULL_MS ||
                (l->node.fd < 0 && soon >= l->last_scan_ms + PSI_FALLBACK_MS) || (d && soon >= d) ||
                (a->cfg.reconcile_ms && soon >= l->last_reconcile_ms + a->cfg.reconcile_ms);
 }

@@ -5,6 +5,7 @@
 #include <sys/inotify.h>
 
 #include "cgfs.h"
+#include "kubepath.h"
 #include "loop-int.h"
 #include "scan.h"
 
@@ -18,36 +19,116 @@ static int add_watch(struct loop *l, const char *cgpath, const char *file, uint3
         return wd < 0 ? negative_errno() : wd;
 }
 
+/* Each pod's memory.events, and which pod each watch is for: an event
+ * flags its pod's file as changed (policy/podwatch.h). Without memory for
+ * the map every pod counts as changed, as before any watch. */
+static void watch_pods(struct loop *l) {
+        struct agent *a = l->a;
+        size_t n = a->snap.n_pods;
+        _cleanup_free_ int *wds = calloc(n ? n : 1, sizeof(*wds));
+        _cleanup_free_ char(*uids)[MQ_POD_UID_MAX] = calloc(n ? n : 1, sizeof(*uids));
+        if (!wds || !uids) {
+                mq_podwatch_done(&a->events_watch);
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                wds[i] = add_watch(l, a->snap.pods[i].cgroup, "memory.events", IN_MODIFY);
+                memcpy(uids[i], a->snap.pods[i].uid, sizeof(uids[i]));
+        }
+        if (mq_podwatch_set(&a->events_watch, wds, (const char(*)[MQ_POD_UID_MAX])uids, n) < 0)
+                mq_podwatch_done(&a->events_watch);
+}
+
+static void watch_dir(struct loop *l, const char *path) {
+        int wd = add_watch(l, path, NULL,
+                           IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ONLYDIR);
+        if (wd < 0 || l->n_dir_wds >= ELEMENTSOF(l->dir_wds))
+                return;
+        l->dir_wds[l->n_dir_wds] = wd;
+        (void)snprintf(l->dir_paths[l->n_dir_wds++], sizeof(l->dir_paths[0]), "%s", path);
+        (void)add_watch(l, path, "memory.events", IN_MODIFY);
+}
+
 /* Watch kubepods and QoS-level directories (new pods appear there) and
  * their memory.events; then each pod's memory.events. cgroup-v2.rst:
  * "memory.events ... a value change in this file generates a file modified
  * event". inotify_add_watch on a watched inode returns the same wd, so this
  * can run again whenever pods may have appeared. */
 void rewatch(struct loop *l) {
-        const uint32_t dirmask = IN_CREATE | IN_DELETE | IN_ONLYDIR;
         l->n_dir_wds = 0;
         for (size_t i = 0; i < ELEMENTSOF(scan_kubepods_roots); i++) {
                 char root[64];
                 (void)snprintf(root, sizeof(root), "/%s", scan_kubepods_roots[i]);
-                int wd = add_watch(l, root, NULL, dirmask);
-                if (wd < 0)
+                size_t before = l->n_dir_wds;
+                watch_dir(l, root);
+                if (l->n_dir_wds == before)
                         continue;
-                l->dir_wds[l->n_dir_wds++] = wd;
-                (void)add_watch(l, root, "memory.events", IN_MODIFY);
                 for (size_t q = 0; q < ELEMENTSOF(scan_qos_dirs); q++) {
                         char qos[128];
                         (void)snprintf(qos, sizeof(qos), "%s/%s", root, scan_qos_dirs[q]);
-                        wd = add_watch(l, qos, NULL, dirmask);
-                        if (wd < 0)
-                                continue;
-                        if (l->n_dir_wds < ELEMENTSOF(l->dir_wds))
-                                l->dir_wds[l->n_dir_wds++] = wd;
-                        (void)add_watch(l, qos, "memory.events", IN_MODIFY);
+                        watch_dir(l, qos);
                 }
         }
-        for (size_t i = 0; i < l->a->snap.n_pods; i++)
-                (void)add_watch(l, l->a->snap.pods[i].cgroup, "memory.events", IN_MODIFY);
+        watch_pods(l);
         l->rewatch = false;
+}
+
+static const struct mq_pod *snap_pod(const struct mq_snapshot *s, const char *cgroup) {
+        for (size_t i = 0; i < s->n_pods; i++)
+                if (streq(s->pods[i].cgroup, cgroup))
+                        return &s->pods[i];
+        return NULL;
+}
+
+void watch_born(struct loop *l) {
+        struct agent *a = l->a;
+        for (size_t i = 0; i < a->pod_changes.n; i++) {
+                const struct agent_pod_change *c = &a->pod_changes.v[i];
+                const struct mq_pod *p = c->born ? snap_pod(&a->snap, c->cgroup) : NULL;
+                if (!p)
+                        continue;
+                int wd = add_watch(l, p->cgroup, "memory.events", IN_MODIFY);
+                if (wd >= 0)
+                        (void)mq_podwatch_add(&a->events_watch, wd, p->uid);
+        }
+        a->pod_changes.n = 0;
+        a->pod_changes.overflow = false;
+}
+
+/* A directory appeared in or left a kubepods or QoS directory: a pod is
+ * noted for the next refresh; anything else (a QoS directory) calls for a
+ * full scan and new watches. */
+static void on_dir_event(struct loop *l, size_t d, const struct inotify_event *ev) {
+        struct agent_pod_changes *pc = &l->a->pod_changes;
+        char uid[MQ_POD_UID_MAX];
+        if (!ev->len || !(ev->mask & IN_ISDIR) || kube_pod_uid_from_name(ev->name, uid) < 0) {
+                l->rewatch = true;
+                return;
+        }
+        if (pc->overflow || grow_array((void **)&pc->v, &pc->cap, pc->n, sizeof(*pc->v), 16) < 0 ||
+            pc->n >= AGENT_POD_CHANGES_MAX) {
+                pc->overflow = l->rewatch = true;
+                return;
+        }
+        struct agent_pod_change *c = &pc->v[pc->n];
+        c->born = ev->mask & (IN_CREATE | IN_MOVED_TO);
+        int n = snprintf(c->cgroup, sizeof(c->cgroup), "%s/%s", l->dir_paths[d], ev->name);
+        if (n < 0 || (size_t)n >= sizeof(c->cgroup))
+                return;
+        pc->n++;
+}
+
+static bool on_pod_event(struct loop *l, const struct inotify_event *ev) {
+        for (size_t d = 0; d < l->n_dir_wds; d++)
+                if (ev->wd == l->dir_wds[d]) {
+                        /* cgroup v2 refuses rename(2) of a cgroup; moves
+                                 * happen in fake trees, treated alike. */
+                        if (ev->mask & (IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM))
+                                on_dir_event(l, d, ev);
+                        return true;
+                }
+        (void)mq_podwatch_mark(&l->a->events_watch, ev->wd);
+        return !(ev->mask & IN_IGNORED); /* IN_IGNORED: the pod's cgroup is gone */
 }
 
 /* Drain inotify; returns the trigger it amounts to (TIMER = nothing). */
@@ -62,22 +143,16 @@ enum mq_trigger on_inotify(struct loop *l) {
                         const struct inotify_event *ev = (const struct inotify_event *)p;
                         p += sizeof(*ev) + ev->len;
                         if (ev->mask & IN_Q_OVERFLOW) {
+                                /* Events were lost: any pod may have changed. */
                                 l->rewatch = l->records_dirty = true;
+                                l->a->events_watch.all_changed = true;
                                 t = MQ_TRIGGER_EVENTS;
-                                continue;
-                        }
-                        if (ev->wd == l->records_wd) {
+                        } else if (ev->wd == l->records_wd) {
                                 l->records_dirty = true;
                                 if (urgency(MQ_TRIGGER_RECORD) > urgency(t))
                                         t = MQ_TRIGGER_RECORD;
-                                continue;
-                        }
-                        for (size_t i = 0; i < l->n_dir_wds; i++)
-                                if (ev->wd == l->dir_wds[i])
-                                        l->rewatch = true;
-                        if (ev->mask & IN_IGNORED)
-                                continue; /* the pod's cgroup is gone */
-                        t = MQ_TRIGGER_EVENTS;
+                        } else if (on_pod_event(l, ev))
+                                t = MQ_TRIGGER_EVENTS;
                 }
         }
         return t;

@@ -11,10 +11,9 @@ static const struct mq_pod *find_pod(const struct mq_snapshot *snap, const char 
         return NULL;
 }
 
-bool decide_kill_allowed(const struct decide_ctx *c, char *why, size_t size) {
-        const struct mq_config *cfg = c->cfg;
-        const struct mq_agent_state *st = c->st;
-        uint64_t now = c->snap->now_ms;
+static bool kill_gate(const struct mq_config *cfg, const struct mq_agent_state *st,
+                      const struct mq_snapshot *snap, char *why, size_t size) {
+        uint64_t now = snap->now_ms;
         if (!cfg->kill_enabled) {
                 (void)snprintf(why, size, "kills are disabled (ladder.kill)");
                 return false;
@@ -30,7 +29,7 @@ bool decide_kill_allowed(const struct decide_ctx *c, char *why, size_t size) {
         /* No kill storms: the previous kill must have freed its memory first,
          * or the next snapshot would blame the next pod for memory that is
          * merely still being released. */
-        const struct mq_pod *prev = find_pod(c->snap, st->last_kill_uid);
+        const struct mq_pod *prev = find_pod(snap, st->last_kill_uid);
         uint64_t longest = cfg->kill_cooldown_ms > cfg->step_interval_ms ? cfg->kill_cooldown_ms
                                                                          : cfg->step_interval_ms;
         if (prev && prev->anon > st->last_kill_anon / 2 &&
@@ -42,6 +41,16 @@ bool decide_kill_allowed(const struct decide_ctx *c, char *why, size_t size) {
                 return false;
         }
         return true;
+}
+
+bool decide_kill_allowed(const struct decide_ctx *c, char *why, size_t size) {
+        return kill_gate(c->cfg, c->st, c->snap, why, size);
+}
+
+bool mq_kill_allowed(const struct mq_config *cfg, const struct mq_agent_state *st,
+                     const struct mq_snapshot *snap) {
+        char why[160];
+        return kill_gate(cfg, st, snap, why, sizeof(why));
 }
 
 int decide_kill_pod(struct decide_ctx *c, size_t i, const char *cause) {

@@ -169,3 +169,9 @@ int mq_decide(const struct mq_config *cfg, const struct mq_snapshot *snap,
  * MQ_TRIGGER_TIMER (next ladder step, relief check, relax step, livelock
  * sample), or 0 when nothing is pending and events alone suffice. */
 uint64_t mq_next_deadline_ms(const struct mq_config *cfg, const struct mq_agent_state *state);
+
+/* Would the kill gate (ladder.kill, the cooldown, the previous kill's memory
+ * released) let a kill through on this snapshot? The agent's fast path asks
+ * before it decides which pods to read afresh. */
+bool mq_kill_allowed(const struct mq_config *cfg, const struct mq_agent_state *st,
+                     const struct mq_snapshot *snap);
