@@ -75,6 +75,7 @@ struct agent {
         struct agent_opts opts;
         struct mq_config cfg;
         int cg_fd, proc_fd, state_fd;
+        int psi_fd, meminfo_fd; /* pressure/memory and meminfo, kept open (scan.c) */
         struct mq_agent_state st;
         struct agent_records recs;
         struct mq_snapshot snap; /* the last scan, for status/explain */

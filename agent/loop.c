@@ -120,6 +120,7 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         struct mq_actions acts = {0};
         bool was_in_episode = a->st.in_episode;
         r = mq_decide(&a->cfg, &snap, &a->st, &acts);
+        l->decide_deadline_ms = mq_next_deadline_ms(&a->cfg, &a->st);
         a->cnt.decisions++;
         l->last_decide_ms = l->last_scan_ms;
         if (r < 0)
@@ -167,6 +168,7 @@ static void reload(struct loop *l) {
                 return;
         }
         a->cfg = cfg;
+        l->decide_deadline_ms = mq_next_deadline_ms(&a->cfg, &a->st);
         a->cnt.reloads++;
         log_info("SIGHUP: configuration reloaded from %s%s", a->opts.config_path,
                  agent_dry_run(a) ? " (dry-run)" : "");
@@ -259,7 +261,7 @@ static bool watermark_only(struct loop *l) {
         struct mq_error err = {{0}};
         a->cnt.wakeups[MQ_TRIGGER_WATERMARK]++;
         l->last_meminfo_ms = agent_now_ms();
-        if (scan_node(a->proc_fd, &psi, &mi, &err) < 0)
+        if (scan_node(a, &psi, &mi, &err) < 0)
                 return false; /* let the full cycle report it */
         a->snap.node_psi = psi;
         a->snap.mem_total = mi.mem_total;
@@ -343,7 +345,7 @@ int loop_run(struct agent *a) {
         struct mq_psi psi;
         struct mq_meminfo mi;
         struct mq_error perr = {{0}};
-        int r = scan_node(a->proc_fd, &psi, &mi, &perr);
+        int r = scan_node(a, &psi, &mi, &perr);
         if (r < 0) {
                 log_error("cannot start: %s", perr.msg);
                 return r;

@@ -124,6 +124,8 @@ static void agent_done(struct agent *a) {
         closep(&a->cg_fd);
         closep(&a->proc_fd);
         closep(&a->state_fd);
+        closep(&a->psi_fd);
+        closep(&a->meminfo_fd);
         records_done(&a->recs);
         snapshot_done(&a->snap);
         mq_podwatch_done(&a->events_watch);
@@ -236,6 +238,8 @@ int main(int argc, char **argv) {
                 .cg_fd = -1,
                 .proc_fd = -1,
                 .state_fd = -1,
+                .psi_fd = -1,
+                .meminfo_fd = -1,
                 .opts =
                         {
                                 .cgroup_root =

@@ -381,7 +381,7 @@ int scan_refresh(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *r
                 return -EAGAIN;
         struct mq_psi psi;
         struct mq_meminfo mi;
-        int r = scan_node(a->proc_fd, &psi, &mi, err);
+        int r = scan_node(a, &psi, &mi, err);
         if (r < 0)
                 return r;
         struct mq_snapshot s;

@@ -28,12 +28,35 @@ void snapshot_done(struct mq_snapshot *s) {
         *s = (struct mq_snapshot){0};
 }
 
-int scan_node(int proc_fd, struct mq_psi *ret_psi, struct mq_meminfo *ret_mi,
+/* Read a /proc file through an fd kept open: the watermark timer reads
+ * pressure/memory and meminfo up to 10 times a second, and a pread() from
+ * offset 0 makes a seq_file generate its text afresh, one syscall instead of
+ * an open, a read and a close. */
+static int read_proc(int proc_fd, int *fd, const char *dir, const char *name, char *buf,
+                     size_t size) {
+        if (*fd < 0) {
+                _cleanup_close_ int dfd = dir ? openat(proc_fd, dir, O_RDONLY | O_DIRECTORY |
+                                                                             O_NOFOLLOW | O_CLOEXEC)
+                                              : -1;
+                if (dir && dfd < 0)
+                        return negative_errno();
+                int r = cgroup_open_read(dir ? dfd : proc_fd, name);
+                if (r < 0)
+                        return r;
+                *fd = r;
+        }
+        int r = cgroup_pread_file(*fd, buf, size);
+        if (r < 0) {
+                closep(fd); /* open it again next time */
+                *fd = -1;
+        }
+        return r;
+}
+
+int scan_node(struct agent *a, struct mq_psi *ret_psi, struct mq_meminfo *ret_mi,
               struct mq_error *err) {
         char buf[1024];
-        _cleanup_close_ int pfd =
-                openat(proc_fd, "pressure", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        int r = pfd < 0 ? negative_errno() : cgroup_read_file(pfd, "memory", buf, sizeof(buf));
+        int r = read_proc(a->proc_fd, &a->psi_fd, "pressure", "memory", buf, sizeof(buf));
         if (r == -ENOENT || r == -EOPNOTSUPP)
                 return mq_error_set(err, ENOENT,
                                     "this kernel has no PSI: pressure/memory is missing under the "
@@ -45,16 +68,15 @@ int scan_node(int proc_fd, struct mq_psi *ret_psi, struct mq_meminfo *ret_mi,
         if (parse_psi_buf(buf, &psi) < 0)
                 return mq_error_set(err, EINVAL, "cannot parse pressure/memory: \"%.80s\"", buf);
 
-        char *big = malloc(BIG_FILE_MAX);
+        /* meminfo is ~1.5 KiB (BIG_FILE_MAX leaves room for any kernel). */
+        _cleanup_free_ char *big = malloc(BIG_FILE_MAX);
         if (!big)
                 return -ENOMEM;
-        r = cgroup_read_file(proc_fd, "meminfo", big, BIG_FILE_MAX);
-        struct mq_meminfo mi;
-        int pr = r < 0 ? r : parse_meminfo_buf(big, &mi);
-        free(big);
+        r = read_proc(a->proc_fd, &a->meminfo_fd, NULL, "meminfo", big, BIG_FILE_MAX);
         if (r < 0)
                 return mq_error_set(err, -r, "cannot read meminfo: %s", strerror(-r));
-        if (pr < 0)
+        struct mq_meminfo mi;
+        if (parse_meminfo_buf(big, &mi) < 0)
                 return mq_error_set(err, EINVAL,
                                     "cannot parse meminfo: expected MemTotal and MemAvailable "
                                     "lines in kB");
@@ -292,7 +314,7 @@ int scan_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *
                   struct mq_error *err) {
         struct mq_snapshot s = {.trigger = trigger, .now_ms = agent_now_ms()};
         struct mq_meminfo mi = {0};
-        int r = scan_node(a->proc_fd, &s.node_psi, &mi, err);
+        int r = scan_node(a, &s.node_psi, &mi, err);
         if (r < 0)
                 return r;
         s.mem_total = mi.mem_total;

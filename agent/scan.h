@@ -14,9 +14,10 @@ extern const char *const scan_kubepods_roots[2];
 /* QoS-level directory names under a root, both drivers. */
 extern const char *const scan_qos_dirs[4];
 
-/* Read node PSI and /proc/meminfo beneath proc_fd. -ENOENT with a message
- * when the kernel has no PSI. */
-int scan_node(int proc_fd, struct mq_psi *ret_psi, struct mq_meminfo *ret_mi, struct mq_error *err);
+/* Read node PSI and /proc/meminfo beneath a->proc_fd (the fds are kept in
+ * a). -ENOENT with a message when the kernel has no PSI. */
+int scan_node(struct agent *a, struct mq_psi *ret_psi, struct mq_meminfo *ret_mi,
+              struct mq_error *err);
 
 /* Take a snapshot: node figures, every pod (cgroups vanishing mid-scan are
  * skipped silently), priorities and names from a->recs. */

@@ -28,7 +28,7 @@ void arm_timer(struct loop *l) {
          * relax step, livelock sample. Never sooner than MIN_EVENT_GAP_MS
          * after the last decision, so a deadline the core leaves in the past
          * cannot turn into a busy loop. */
-        uint64_t d = mq_next_deadline_ms(&a->cfg, &a->st);
+        uint64_t d = l->decide_deadline_ms;
         if (d)
                 min_deadline(&next, d > l->last_decide_ms + MIN_EVENT_GAP_MS
                                             ? d
@@ -61,7 +61,7 @@ void arm_timer(struct loop *l) {
 bool full_cycle_due(const struct loop *l, uint64_t now) {
         const struct agent *a = l->a;
         uint64_t soon = now + DUE_SLACK_MS;
-        uint64_t d = mq_next_deadline_ms(&a->cfg, &a->st);
+        uint64_t d = l->decide_deadline_ms;
         return l->pending || l->reconcile_now || l->rewatch ||
                soon >= a->snap_full_ms + SCAN_FULL_MS ||
                (l->node.fd < 0 && soon >= l->last_scan_ms + PSI_FALLBACK_MS) || (d && soon >= d) ||

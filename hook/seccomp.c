@@ -15,7 +15,7 @@ static const char *const allowed[] = {
         "unlinkat",   "fsync",        "fcntl",          "getpid",        "gettid",       "exit",
         "exit_group", "rt_sigreturn", "rt_sigprocmask", "clock_gettime", "gettimeofday", "time",
         "socket",     "connect",      "sendto",         "sendmsg",       "getrandom",    "uname",
-        "futex",      "madvise",      "readlink",       "getdents64",    "ioctl",
+        "futex",      "madvise",      "readlink",       "getdents64",    "ioctl",        "pread64",
 };
 
 static void ctx_releasep(scmp_filter_ctx *ctx) {

@@ -78,15 +78,25 @@ static int open_regular(int dir_fd, const char *name, int flags) {
         return TAKE_FD(fd);
 }
 
+int cgroup_open_read(int dir_fd, const char *name) {
+        return open_regular(dir_fd, name, O_RDONLY);
+}
+
 int cgroup_read_file(int dir_fd, const char *name, char *buf, size_t size) {
         if (size < 2)
                 return -EINVAL;
         _cleanup_close_ int fd = open_regular(dir_fd, name, O_RDONLY);
         if (fd < 0)
                 return fd;
+        return cgroup_pread_file(fd, buf, size);
+}
+
+int cgroup_pread_file(int fd, char *buf, size_t size) {
+        if (size < 2)
+                return -EINVAL;
         size_t len = 0;
         for (;;) {
-                ssize_t n = read(fd, buf + len, size - 1 - len);
+                ssize_t n = pread(fd, buf + len, size - 1 - len, (off_t)len);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;

@@ -27,6 +27,13 @@ int cgroup_open_beneath(int root_fd, const char *path, int *ret_fd, struct mq_er
  * trailing newline removed. Returns the length. Refuses symlinks and
  * non-regular files. -ENOENT when the kernel lacks the file. */
 int cgroup_read_file(int dir_fd, const char *name, char *buf, size_t size);
+/* The same from an open fd, from offset 0: seq_file-backed files (procfs,
+ * cgroupfs) generate their text afresh on each read from the start, so one
+ * fd serves every read. */
+int cgroup_pread_file(int fd, char *buf, size_t size);
+/* Open a file beneath dir_fd for cgroup_pread_file(), as cgroup_read_file()
+ * does. Returns the fd. */
+int cgroup_open_read(int dir_fd, const char *name);
 
 /* Read a memory value: a decimal byte count or "max" (MQ_UNLIMITED). */
 int cgroup_read_u64(int dir_fd, const char *name, uint64_t *ret);
