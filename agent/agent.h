@@ -55,6 +55,7 @@ struct agent_counters {
         uint64_t wakeups_signal, wakeups_control;
         uint64_t scans, full_scans, decisions; /* scans: snapshots, full or refreshed */
         uint64_t partial_scans; /* decisions on a refreshed copy (refresh.c) */
+        uint64_t usage_passes; /* memory.current of the low groups read after a decision */
         uint64_t events_unchanged; /* memory.events reads saved: no inotify event since (refresh.c) */
         uint64_t reloads, reload_errors;
         uint64_t psi_lost; /* POLLERR on a trigger: its cgroup went away */
@@ -82,6 +83,7 @@ struct agent {
         uint64_t snap_full_ms;   /* when every pod of snap was last read (refresh.c) */
         struct mq_podwatch events_watch; /* pods whose memory.events changed (watch.c) */
         struct agent_pod_changes pod_changes;
+        bool usage_deferred; /* the last refresh ranked on old usage where it mattered */
         struct agent_counters cnt;
         struct agent_recent recent[AGENT_RECENT_MAX];
         size_t n_recent; /* total appended; ring index = n_recent % MAX */

@@ -8,6 +8,8 @@
 #include "confine.h"
 
 #include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "util.h"
 
@@ -44,5 +46,34 @@ int agent_seccomp(struct mq_error *err) {
         seccomp_release(ctx);
         if (r < 0)
                 return mq_error_set(err, -r, "cannot load the seccomp filter: %s", strerror(-r));
+        return 0;
+}
+
+/* The agent must keep running when the node is short of memory: reclaim
+ * evicts the text of idle processes first (BACKGROUND.md), and an agent
+ * that has to page its own code back in from disk acts late. MCL_ONFAULT
+ * (Linux 4.4) locks pages as they are touched instead of populating every
+ * mapping, so RSS stays what the agent uses. MCL_FUTURE counts every later
+ * mapping against RLIMIT_MEMLOCK: lock only when the limit is unlimited (or
+ * can be made so, CAP_SYS_RESOURCE), or a malloc() could fail later. */
+int agent_lock_memory(struct mq_error *err) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+                return mq_error_set(err, errno, "getrlimit(RLIMIT_MEMLOCK): %s", strerror(errno));
+        if (rl.rlim_cur != RLIM_INFINITY) {
+                struct rlimit inf = {RLIM_INFINITY, RLIM_INFINITY};
+                if (setrlimit(RLIMIT_MEMLOCK, &inf) < 0)
+                        return mq_error_set(err, errno,
+                                            "memory not locked: RLIMIT_MEMLOCK is %llu KiB and "
+                                            "cannot be raised (%s); the agent's pages can be "
+                                            "reclaimed under pressure",
+                                            (unsigned long long)rl.rlim_cur / 1024,
+                                            strerror(errno));
+        }
+        if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
+                return mq_error_set(err, errno,
+                                    "memory not locked: mlockall: %s; the agent's pages can be "
+                                    "reclaimed under pressure",
+                                    strerror(errno));
         return 0;
 }

@@ -82,6 +82,29 @@ static int full_scan(struct loop *l, enum mq_trigger trigger, struct mq_snapshot
         return 0;
 }
 
+/* The decision refused to kill on a ranking by old usage (-ESTALE): read
+ * the usage, or every pod, and decide again. */
+static int decide_again(struct loop *l, struct mq_snapshot *snap, bool *partial,
+                        struct mq_actions *acts) {
+        struct mq_error err = {{0}};
+        int r = scan_refresh_usage(l->a, snap, &err);
+        if (r == -EAGAIN) {
+                struct mq_snapshot full;
+                r = full_scan(l, snap->trigger, &full, &err);
+                if (r == 0) {
+                        snapshot_done(snap);
+                        *snap = full;
+                        *partial = false;
+                        l->a->cnt.scans++;
+                }
+        }
+        if (r < 0) {
+                log_warn("scan failed: %s", err.msg);
+                return r;
+        }
+        return mq_decide(&l->a->cfg, snap, &l->a->st, acts);
+}
+
 /* Scan, decide, act; reconcile and propagate when due. */
 static void cycle(struct loop *l, enum mq_trigger trigger) {
         struct agent *a = l->a;
@@ -120,6 +143,8 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         struct mq_actions acts = {0};
         bool was_in_episode = a->st.in_episode;
         r = mq_decide(&a->cfg, &snap, &a->st, &acts);
+        if (r == -ESTALE)
+                r = decide_again(l, &snap, &partial, &acts);
         l->decide_deadline_ms = mq_next_deadline_ms(&a->cfg, &a->st);
         a->cnt.decisions++;
         l->last_decide_ms = l->last_scan_ms;
@@ -135,6 +160,10 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         if (r == 0)
                 act_execute_all(a, &snap, &acts, NULL);
         mq_actions_done(&acts);
+        /* Ranked on old usage: read it now, after the writes, so the next
+         * wakeup ranks on current figures without paying for it. */
+        if (partial && a->usage_deferred && scan_usage_pass(a, &snap) == 0)
+                a->cnt.usage_passes++;
 
         if (l->reconcile_now ||
             (a->cfg.reconcile_ms && l->last_scan_ms >= l->last_reconcile_ms + a->cfg.reconcile_ms)) {
@@ -370,10 +399,14 @@ int loop_run(struct agent *a) {
                 return -ENOENT; /* the first scan failed: no PSI, or no meminfo */
         }
         struct mq_error err = {{0}};
+        bool locked = agent_lock_memory(&err) == 0;
+        if (!locked)
+                log_warn("%s", err.msg);
         if (!a->opts.no_seccomp && (r = agent_seccomp(&err)) < 0)
                 log_warn("%s; running without a seccomp filter", err.msg);
-        log_info("running: %zu pods, %zu records, PSI node %s, kubepods %s%s", a->snap.n_pods,
-                 a->recs.n, a->psi_node_mode, a->psi_kubepods_mode,
+        log_info("running: %zu pods, %zu records, PSI node %s, kubepods %s, memory %s%s",
+                 a->snap.n_pods, a->recs.n, a->psi_node_mode, a->psi_kubepods_mode,
+                 locked ? "locked" : "not locked",
                  agent_dry_run(a) ? ", dry-run: no action is executed" : "");
 
         while (!l.stop) {

@@ -51,6 +51,9 @@ char *metrics_text(const struct agent *a) {
         counter(f, "memqos_partial_scans_total",
                 "Decisions on the last full scan with the pods that matter read afresh.",
                 c->partial_scans);
+        counter(f, "memqos_usage_passes_total",
+                "Usage of the lowest-ranked pods read after a decision ranked on older usage.",
+                c->usage_passes);
         counter(f, "memqos_events_unchanged_total",
                 "Pod memory.events reads saved: no inotify event since the last read.",
                 c->events_unchanged);

@@ -16,46 +16,19 @@
 #include "memstat.h"
 #include "psi.h"
 #include "scan.h"
+#include "refresh-int.h"
 #include "watermark.h"
 
-#define REFRESH_CANDIDATES 4  /* lowest-ranked eligible pods read afresh */
-#define REFRESH_MAX        16 /* more pods to read in full: a full scan instead */
-
-/* A copy of src with room for `extra` more pods. */
-static int copy_snap(const struct mq_snapshot *src, size_t extra, struct mq_snapshot *dst) {
-        *dst = *src;
-        dst->pods = calloc(src->n_pods + extra + 1, sizeof(*dst->pods));
-        if (!dst->pods)
-                return -ENOMEM;
-        for (size_t i = 0; i < src->n_pods; i++) {
-                struct mq_pod *p = &dst->pods[i];
-                *p = src->pods[i];
-                p->containers = NULL;
-                if (!p->n_containers)
-                        continue;
-                p->containers = calloc(p->n_containers, sizeof(*p->containers));
-                if (!p->containers) {
-                        dst->n_pods = i + 1;
-                        return -ENOMEM;
-                }
-                memcpy(p->containers, src->pods[i].containers,
-                       p->n_containers * sizeof(*p->containers));
-        }
-        return 0;
-}
+#define REFRESH_MAX 16 /* more pods to read in full: a full scan instead */
 
 static int cmp_uid(const void *key, const void *elem) {
         return strcmp(key, ((const struct mq_pod_state *)elem)->uid);
 }
 
-static const struct mq_pod_state *state_of(const struct agent *a, const struct mq_pod *p) {
+const struct mq_pod_state *refresh_state_of(const struct agent *a, const struct mq_pod *p) {
         return bsearch(p->uid, a->st.pods, a->st.n_pods, sizeof(*a->st.pods), cmp_uid);
 }
 
-/* What to read of a pod, in increasing order: nothing, its PSI, the livelock
- * guard's inputs, what the emergency throttle needs, everything. GONE: the
- * pod's cgroup went away while being read. */
-enum need { NEED_NONE = 0, NEED_PSI, NEED_SAMPLE, NEED_LIMITS, NEED_ALL, NEED_GONE };
 
 /* The livelock guard samples a pod's memory.events (and memory.pressure)
  * every MQ_LIVELOCK_SAMPLE_MS. Above the reclaim watermark the pressure test
@@ -67,7 +40,7 @@ enum need { NEED_NONE = 0, NEED_PSI, NEED_SAMPLE, NEED_LIMITS, NEED_ALL, NEED_GO
  * way or a pod without state yet (a baseline): a full read. */
 static enum need must_read(const struct agent *a, const struct mq_pod *p, uint64_t now, bool held,
                            size_t *unchanged) {
-        const struct mq_pod_state *ps = state_of(a, p);
+        const struct mq_pod_state *ps = refresh_state_of(a, p);
         if (!ps || ps->step == MQ_STEP_KILL || ps->stuck_since_ms)
                 return NEED_ALL;
         if (!held && now < ps->livelock_sample_ms + MQ_LIVELOCK_SAMPLE_MS)
@@ -78,21 +51,21 @@ static enum need must_read(const struct agent *a, const struct mq_pod *p, uint64
         return p->events.high != ps->last_events_high || ps->last_rise_ms ? NEED_PSI : NEED_NONE;
 }
 
-static bool below(const struct mq_snapshot *s, double pct) {
+bool refresh_below(const struct mq_snapshot *s, double pct) {
         return s->mem_total && 100.0 * (double)s->mem_available / (double)s->mem_total < pct;
 }
 
 /* decide.c: assess(), the same test: is the node above the watermark? */
 static bool held_test(const struct agent *a, const struct mq_snapshot *s) {
-        return s->trigger != MQ_TRIGGER_WATERMARK && !below(s, a->cfg.watermark_reclaim_pct);
+        return s->trigger != MQ_TRIGGER_WATERMARK && !refresh_below(s, a->cfg.watermark_reclaim_pct);
 }
 
 /* A pod the ladder may act on (decide-ladder.c: eligible(), advance()); a
  * throttled pod is passed over without reading its figures unless a kill
  * may follow. Below the kill watermark only pods holding anonymous memory
  * (killable()) can be the emergency kill's victim. */
-static bool candidate(const struct agent *a, const struct mq_pod *p, bool critical) {
-        const struct mq_pod_state *ps = state_of(a, p);
+bool refresh_candidate(const struct agent *a, const struct mq_pod *p, bool critical) {
+        const struct mq_pod_state *ps = refresh_state_of(a, p);
         enum mq_step step = ps ? ps->step : MQ_STEP_NONE;
         return !mq_pod_protected(&a->cfg, p) && p->current >= MQ_POD_FLOOR_BYTES &&
                step != MQ_STEP_KILL && (a->cfg.kill_enabled || step < MQ_STEP_THROTTLE) &&
@@ -114,7 +87,7 @@ static int pick(const struct agent *a, const struct mq_snapshot *s, const size_t
         }
         for (size_t k = 0; may_act && k < s->n_pods && cand < REFRESH_CANDIDATES; k++) {
                 size_t i = order[k];
-                if (mark[i] != NEED_GONE && candidate(a, &s->pods[i], critical)) {
+                if (mark[i] != NEED_GONE && refresh_candidate(a, &s->pods[i], critical)) {
                         cand++;
                         mark[i] = NEED_ALL;
                 }
@@ -124,14 +97,14 @@ static int pick(const struct agent *a, const struct mq_snapshot *s, const size_t
         return n > REFRESH_MAX ? -EAGAIN : 0;
 }
 
-static bool gone(int r) {
+bool refresh_gone(int r) {
         return r == -ENOENT || r == -ENODEV; /* as scan.c: vanished() */
 }
 
 static int read_psi(int fd, struct mq_pod *pod, char *big) {
         pod->psi = (struct mq_psi){0};
         int r = cgroup_read_file(fd, "memory.pressure", big, BIG_FILE_MAX);
-        if (gone(r))
+        if (refresh_gone(r))
                 return -ENOENT;
         if (r >= 0)
                 (void)parse_psi_buf(big, &pod->psi);
@@ -143,7 +116,7 @@ static int read_psi(int fd, struct mq_pod *pod, char *big) {
 static int read_sample(int fd, struct mq_pod *pod, const struct mq_pod_state *ps, char *big) {
         pod->events = (struct mq_memory_events){0};
         int r = cgroup_read_file(fd, "memory.events", big, BIG_FILE_MAX);
-        if (gone(r))
+        if (refresh_gone(r))
                 return -ENOENT;
         if (r >= 0)
                 (void)parse_memory_events_buf(big, &pod->events);
@@ -190,7 +163,7 @@ static int read_one(struct agent *a, struct mq_pod *pod, enum need need, char *b
                 openat(a->cg_fd, pod->cgroup + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT ? 1 : -errno;
-        int r = read_level(fd, pod, state_of(a, pod), need, big);
+        int r = read_level(fd, pod, refresh_state_of(a, pod), need, big);
         if (r == 0 && (need == NEED_SAMPLE || need == NEED_ALL))
                 mq_podwatch_clear(&a->events_watch, pod->uid);
         return r == -ENOENT ? 1 : r;
@@ -229,83 +202,6 @@ static void compact(struct mq_snapshot *s, uint8_t *mark) {
         s->n_pods = w;
 }
 
-static struct mq_pod *find_cgroup(struct mq_snapshot *s, const char *cgroup) {
-        for (size_t i = 0; i < s->n_pods; i++)
-                if (streq(s->pods[i].cgroup, cgroup))
-                        return &s->pods[i];
-        return NULL;
-}
-
-/* Pods created since the last full scan join the snapshot, to be read in
- * full (they have no state yet: must_read()); pods removed leave it. s has
- * room for every change (copy_snap()). */
-static void apply_pod_changes(const struct agent *a, struct mq_snapshot *s, uint8_t *mark) {
-        for (size_t i = 0; i < a->pod_changes.n; i++) {
-                const struct agent_pod_change *c = &a->pod_changes.v[i];
-                struct mq_pod *p = find_cgroup(s, c->cgroup);
-                if (p) {
-                        mark[p - s->pods] = c->born ? NEED_ALL : NEED_GONE;
-                        continue;
-                }
-                const char *base = strrchr(c->cgroup, '/');
-                char uid[MQ_POD_UID_MAX];
-                if (!c->born || !base || kube_pod_uid_from_name(base + 1, uid) < 0)
-                        continue;
-                p = &s->pods[s->n_pods];
-                scan_pod_init(p, uid, c->cgroup);
-                scan_apply_records_pod(&a->recs, p);
-                mark[s->n_pods++] = NEED_ALL;
-        }
-}
-
-/* memory.current alone, by path: one open, read, close. */
-static int read_current(const struct agent *a, struct mq_pod *pod) {
-        char path[sizeof(pod->cgroup) + 16], buf[32];
-        int n = snprintf(path, sizeof(path), "%s/memory.current", pod->cgroup + 1);
-        if (n < 0 || (size_t)n >= sizeof(path))
-                return -ENAMETOOLONG;
-        _cleanup_close_ int fd = openat(a->cg_fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        ssize_t len = read(fd, buf, sizeof(buf) - 1);
-        if (len < 0)
-                return negative_errno();
-        buf[len] = '\0';
-        if (len > 0 && buf[len - 1] == '\n')
-                buf[len - 1] = '\0';
-        return cgroup_parse_u64(buf, &pod->current);
-}
-
-static bool same_group(const struct mq_pod *x, const struct mq_pod *y) {
-        return x->priority == y->priority && x->qos == y->qos;
-}
-
-/* The ranking's one fast-moving input is usage: a pod that grew since it
- * was last read must rank where it stands now. Read memory.current of every
- * unprotected pod in rank order up to the end of the lowest priority and
- * QoS group that holds a candidate (pods of lower groups first: one may
- * have grown into a candidate); higher groups cannot come first. */
-static int read_usage(const struct agent *a, struct mq_snapshot *s, const size_t *order,
-                      uint8_t *mark, bool critical) {
-        const struct mq_pod *group = NULL;
-        for (size_t k = 0; k < s->n_pods; k++) {
-                size_t i = order[k];
-                struct mq_pod *p = &s->pods[i];
-                if (group && !same_group(group, p))
-                        break;
-                if (mq_pod_protected(&a->cfg, p) || mark[i] == NEED_GONE || mark[i] == NEED_ALL)
-                        continue;
-                int r = read_current(a, p);
-                if (gone(r))
-                        mark[i] = NEED_GONE;
-                else if (r < 0)
-                        return -EAGAIN; /* the full scan says what is wrong */
-                else if (!group && candidate(a, p, critical))
-                        group = p;
-        }
-        return 0;
-}
-
 /* With fresh figures the ranking may move: the pods the ladder tries first
  * must be ones just read, or it could act on stale numbers. */
 static bool first_are_fresh(const struct agent *a, const struct mq_snapshot *s, size_t *order,
@@ -313,7 +209,7 @@ static bool first_are_fresh(const struct agent *a, const struct mq_snapshot *s, 
         mq_rank_pods(s, order);
         size_t cand = 0;
         for (size_t k = 0; k < s->n_pods && cand < REFRESH_CANDIDATES; k++) {
-                if (!candidate(a, &s->pods[order[k]], critical))
+                if (!refresh_candidate(a, &s->pods[order[k]], critical))
                         continue;
                 if (mark[order[k]] != NEED_ALL)
                         return false;
@@ -331,8 +227,8 @@ static int read_for_emergency(struct agent *a, struct mq_snapshot *s, uint8_t *m
                 return 0;
         size_t n = 0;
         for (size_t i = 0; i < s->n_pods; i++) {
-                const struct mq_pod_state *ps = state_of(a, &s->pods[i]);
-                if (candidate(a, &s->pods[i], true) && (!ps || ps->step < MQ_STEP_THROTTLE) &&
+                const struct mq_pod_state *ps = refresh_state_of(a, &s->pods[i]);
+                if (refresh_candidate(a, &s->pods[i], true) && (!ps || ps->step < MQ_STEP_THROTTLE) &&
                     mark[i] < NEED_LIMITS) {
                         mark[i] = NEED_LIMITS;
                         n++;
@@ -343,16 +239,24 @@ static int read_for_emergency(struct agent *a, struct mq_snapshot *s, uint8_t *m
         return r;
 }
 
+/* usage_now: read the usage of the pods that can come first before
+ * ranking; otherwise the decision ranks on the last figures and may not
+ * kill (mq_snapshot.usage_stale). */
 static int refresh(struct agent *a, struct mq_snapshot *s, size_t *order, uint8_t *mark,
-                   bool may_act, size_t *unchanged) {
-        bool critical = below(s, a->cfg.watermark_kill_pct);
-        apply_pod_changes(a, s, mark);
+                   bool may_act, bool usage_now, size_t *unchanged) {
+        bool critical = refresh_below(s, a->cfg.watermark_kill_pct);
+        refresh_apply_pod_changes(a, s, mark);
         mq_rank_pods(s, order);
         int r = 0;
-        if (may_act) {
-                r = read_usage(a, s, order, mark, critical);
+        /* Nothing to act on by the last figures: maybe a pod grew into a
+         * candidate, and waiting would lose the wakeup. */
+        if (may_act && !usage_now && !refresh_has_candidate(a, s, order, critical))
+                usage_now = true;
+        if (usage_now) {
+                r = refresh_read_usage(a, s, order, mark, critical);
                 mq_rank_pods(s, order);
         }
+        s->usage_stale = !usage_now;
         if (r == 0)
                 r = pick(a, s, order, mark, may_act, critical, unchanged);
         if (r == 0)
@@ -375,6 +279,28 @@ static bool may_act(const struct agent *a, enum mq_trigger trigger, const struct
                a->st.in_episode || psi->some_total_us != a->snap.node_psi.some_total_us;
 }
 
+/* Refresh s in place; on failure s stays a valid snapshot (fresher in
+ * parts) and the caller takes a full scan. */
+static int refresh_in_place(struct agent *a, struct mq_snapshot *s, bool may_act, bool usage_now,
+                            struct mq_error *err) {
+        size_t cap = s->n_pods + a->pod_changes.n + 1;
+        struct mq_pod *grown = realloc(s->pods, cap * sizeof(*s->pods));
+        if (!grown)
+                return mq_error_set(err, ENOMEM, "refresh: out of memory");
+        s->pods = grown;
+        _cleanup_free_ size_t *order = calloc(cap, sizeof(*order));
+        _cleanup_free_ uint8_t *mark = calloc(cap, sizeof(*mark));
+        if (!order || !mark)
+                return mq_error_set(err, ENOMEM, "refresh: out of memory");
+        size_t unchanged = 0;
+        int r = refresh(a, s, order, mark, may_act, usage_now, &unchanged);
+        if (r < 0)
+                return r == -EAGAIN ? r : mq_error_set(err, -r, "refresh: %s", strerror(-r));
+        a->cnt.events_unchanged += unchanged;
+        a->usage_deferred = may_act && s->usage_stale;
+        return 0;
+}
+
 int scan_refresh(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *ret,
                  struct mq_error *err) {
         if (!a->snap.mem_total || a->pod_changes.overflow)
@@ -384,26 +310,24 @@ int scan_refresh(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *r
         int r = scan_node(a, &psi, &mi, err);
         if (r < 0)
                 return r;
-        struct mq_snapshot s;
-        r = copy_snap(&a->snap, a->pod_changes.n, &s);
-        size_t cap = s.n_pods + a->pod_changes.n + 1;
-        _cleanup_free_ size_t *order = calloc(cap, sizeof(*order));
-        _cleanup_free_ uint8_t *mark = calloc(cap, sizeof(*mark));
-        if (r == 0 && (!order || !mark))
-                r = -ENOMEM;
+        bool act = may_act(a, trigger, &psi, &mi);
+        /* The last snapshot becomes this one: no copy of every pod. */
+        struct mq_snapshot s = a->snap;
+        a->snap = (struct mq_snapshot){0};
         s.trigger = trigger;
         s.now_ms = agent_now_ms();
         s.node_psi = psi;
         s.mem_total = mi.mem_total;
         s.mem_available = mi.mem_available;
-        size_t unchanged = 0;
-        if (r == 0)
-                r = refresh(a, &s, order, mark, may_act(a, trigger, &psi, &mi), &unchanged);
+        r = refresh_in_place(a, &s, act, false, err);
         if (r < 0) {
-                snapshot_done(&s);
-                return r == -EAGAIN ? r : mq_error_set(err, -r, "refresh: %s", strerror(-r));
+                a->snap = s;
+                return r;
         }
-        a->cnt.events_unchanged += unchanged;
         *ret = s;
         return 0;
+}
+
+int scan_refresh_usage(struct agent *a, struct mq_snapshot *s, struct mq_error *err) {
+        return refresh_in_place(a, s, true, true, err);
 }

@@ -48,3 +48,9 @@ int scan_read_pod_limits(int fd, struct mq_pod *pod, char *big);
 #define SCAN_FULL_MS 300000
 int scan_refresh(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *ret,
                  struct mq_error *err);
+/* The same snapshot again with usage read before ranking, for a decision
+ * that refused to kill on old usage (-ESTALE). -EAGAIN: take a full scan. */
+int scan_refresh_usage(struct agent *a, struct mq_snapshot *s, struct mq_error *err);
+/* After the writes of a decision on old usage: read the usage the next
+ * ranking needs (refresh-pods.c), off the wakeup's path. */
+int scan_usage_pass(struct agent *a, struct mq_snapshot *s);

@@ -19,7 +19,7 @@ echo "memqos-agent VM bench: $(nproc) host cores, $(sed -n 's/^model name\s*: //
 echo "reproduce: VM_KERNELS=\"${VM_KERNELS:-6.1}\" bench/run-vm-bench.sh   (or: make bench-vm)"
 for k in ${VM_KERNELS:-6.1}; do
   echo
-  VM_BUILD=${VM_BUILD:-$top/build} VM_KERNELS=$k VM_SCENARIOS="agent-bench-wake agent-bench-idle" \
+  VM_TIMEOUT=${VM_TIMEOUT:-900} VM_BUILD=${VM_BUILD:-$top/build} VM_KERNELS=$k VM_SCENARIOS="agent-bench-wake agent-bench-idle" \
     "$top/tests/vm/run.sh" >"$out" 2>&1 || rc=$?
   sed -n 's/^| \{0,1\}//p' "$out"
   grep -E '^(not ok|skip) |^# [0-9.]+ agent-bench' "$out" || true

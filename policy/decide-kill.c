@@ -54,6 +54,9 @@ bool mq_kill_allowed(const struct mq_config *cfg, const struct mq_agent_state *s
 }
 
 int decide_kill_pod(struct decide_ctx *c, size_t i, const char *cause) {
+        /* A kill cannot be taken back: never on a ranking by old usage. */
+        if (c->snap->usage_stale)
+                return -ESTALE;
         const struct mq_pod *pod = &c->snap->pods[i];
         char label[160], cur[24], anon[24];
         decide_pod_label(pod, label, sizeof(label));

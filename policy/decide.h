@@ -81,6 +81,11 @@ struct mq_snapshot {
         uint64_t mem_total, mem_available; /* bytes, /proc/meminfo */
         size_t n_pods;
         struct mq_pod *pods;
+        /* Added: the pods' memory.current was not read for this snapshot
+         * (the agent's fast path ranked on the last figures). mq_decide()
+         * then refuses to kill, returning -ESTALE with the state unchanged:
+         * read usage and decide again. Gentler steps go ahead. */
+        bool usage_stale;
 };
 
 enum mq_step {

@@ -208,10 +208,62 @@ static void test_pods_come_and_go(void **state) {
         agent_tree_free(&t);
 }
 
+static const char *const others[5] = {
+        "e0000000-2222-3333-4444-555555555555", "e1000000-2222-3333-4444-555555555555",
+        "e2000000-2222-3333-4444-555555555555", "e3000000-2222-3333-4444-555555555555",
+        "e4000000-2222-3333-4444-555555555555"};
+
+/* No kill on old usage: pod 0 grows past five others without any event,
+ * then MemAvailable falls below the kill watermark. By the last figures the
+ * five are larger and fill the refresh's candidates, so pod 0 is not read
+ * with them; the agent reads usage again before the kill and kills pod 0. */
+static void test_kill_reads_usage_first(void **state) {
+        (void)state;
+        struct agent_tree t;
+        agent_tree_new(&t, AGENT_TREE_SYSTEMD);
+        agent_tree_node(&t, 4194304, 3000000, 0.0);
+        struct agent_tree_pod small = {uids[0], "besteffort", 100 * MIB, 80 * MIB, 20 * MIB,
+                                       10 * MIB, 0,            0,         NULL};
+        char *p0 = agent_tree_pod(&t, AGENT_TREE_SYSTEMD, &small);
+        for (int i = 0; i < 5; i++) {
+                struct agent_tree_pod big = {others[i], "besteffort", 600 * MIB, 500 * MIB,
+                                             100 * MIB, 80 * MIB,     0,         0,
+                                             NULL};
+                free(agent_tree_pod(&t, AGENT_TREE_SYSTEMD, &big));
+        }
+        struct daemon dm;
+        start(&t, &dm);
+
+        char *f;
+        assert_true(asprintf(&f, "%s/memory.current", p0 + 1) > 0);
+        fstree_write(t.cg, f, "2147483648\n");
+        free(f);
+        assert_true(asprintf(&f, "%s/memory.stat", p0 + 1) > 0);
+        fstree_write(t.cg, f, "anon 2040109465\nfile 107374182\nactive_file 0\n"
+                              "inactive_file 0\nshmem 0\n");
+        free(f);
+        agent_tree_node(&t, 4194304, 100000, 0.0); /* 2.4 %: below the 4 % kill line */
+        assert_true(agent_wait_text(dm.d.out, "\"action\":\"kill\"", 5000));
+        char *out = agent_slurp(dm.d.out);
+        char *kill_line = strstr(out, "\"action\":\"kill\"");
+        while (kill_line > out && kill_line[-1] != '\n')
+                kill_line--;
+        char *eol = strchr(kill_line, '\n');
+        if (eol)
+                *eol = '\0';
+        assert_non_null(strstr(kill_line, uids[0]));
+        free(out);
+        assert_int_equal(status_int(&dm, "counters.full_scans"), 1);
+        stop(&dm);
+        free(p0);
+        agent_tree_free(&t);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_only_changed_events_reread),
                 cmocka_unit_test(test_pods_come_and_go),
+                cmocka_unit_test(test_kill_reads_usage_first),
         };
         return cmocka_run_group_tests_name("agent-events", tests, NULL, NULL);
 }

@@ -810,6 +810,38 @@ static void test_watermark_kill_straight(void **state) {
         sim_free(s);
 }
 
+/* A snapshot ranked on old usage never leads to a kill: -ESTALE, nothing
+ * committed; gentler steps on such a snapshot go ahead. */
+static void test_no_kill_on_stale_usage(void **state) {
+        (void)state;
+        struct sim *s = sim_new();
+        add_pod(s, "batch", MQ_PRIO_BATCH, MQ_QOS_BESTEFFORT, 2 * GiB, 1 * GiB);
+        critical(s);
+        s->snap.usage_stale = true;
+        s->snap.now_ms = T0;
+        s->snap.trigger = MQ_TRIGGER_WATERMARK;
+        s->snap.pods = s->pods;
+        s->snap.n_pods = s->n;
+        struct mq_agent_state before = s->st;
+        assert_int_equal(mq_decide(&s->cfg, &s->snap, &s->st, &s->out), -ESTALE);
+        assert_int_equal(s->out.n, 0);
+        assert_int_equal(s->st.n_pods, before.n_pods);
+        assert_int_equal(s->st.last_kill_ms, 0);
+        assert_false(s->st.in_episode);
+        s->snap.usage_stale = false;
+        expect_act(run(s, T0, MQ_TRIGGER_WATERMARK), 0, MQ_ACT_KILL, "batch", 1);
+        sim_free(s);
+
+        /* Above the kill watermark the first rung is a reclaim: allowed. */
+        s = sim_new();
+        add_pod(s, "batch", MQ_PRIO_BATCH, MQ_QOS_BESTEFFORT, 2 * GiB, 1 * GiB);
+        pressure(s);
+        s->snap.usage_stale = true;
+        const struct mq_actions *a = run(s, T0, MQ_TRIGGER_WATERMARK);
+        expect_act(a, 0, MQ_ACT_RECLAIM, "batch", 256 * MiB);
+        sim_free(s);
+}
+
 /* Below the kill watermark while the next kill must wait: every eligible
  * pod holding anonymous memory is capped in the same step; a pod of mostly
  * page cache and a protected pod are not. */
@@ -1078,6 +1110,7 @@ int main(void) {
                 cmocka_unit_test(test_one_kill_per_cooldown),
                 cmocka_unit_test(test_kill_confirm_bounded),
                 cmocka_unit_test(test_watermark_kill_straight),
+                cmocka_unit_test(test_no_kill_on_stale_usage),
                 cmocka_unit_test(test_emergency_caps_all),
                 cmocka_unit_test(test_kill_disabled_moves_on),
                 cmocka_unit_test(test_throttle_floor_and_skips),
