@@ -35,7 +35,7 @@ struct loop {
         size_t n_dir_wds;
         bool rewatch, records_dirty, pending, stop;
         enum mq_trigger pending_trigger;
-        uint64_t last_scan_ms, last_reconcile_ms, last_decide_ms;
+        uint64_t last_scan_ms, last_reconcile_ms, last_decide_ms, last_propagate_ms;
         uint64_t last_meminfo_ms; /* the watermark timer's last read of meminfo */
         /* mq_next_deadline_ms() as of the last decision: it walks every
          * pod's state, and only a decision, a reload or a restore changes it. */
