@@ -214,10 +214,12 @@ void act_execute_all(struct agent *a, const struct mq_snapshot *snap, const stru
                         cgroup_format_u64(act->value, value);
                 if ((unsigned)act->kind < _MQ_ACT_MAX)
                         a->cnt.actions[act->kind]++;
+                a->write_start_us = agent_now_us();
                 if (agent_dry_run(a))
                         (void)snprintf(result, sizeof(result), "dry-run");
                 else
                         execute_one(a, act, result, sizeof(result));
+                a->write_end_us = agent_now_us();
                 log_action(a, snap, find_pod(snap, act->pod_uid), mq_action_name(act->kind), target,
                            value, act->reason, result);
                 if (results)

@@ -143,10 +143,22 @@ void log_action(struct agent *a, const struct mq_snapshot *snap, const struct mq
                 json_object_object_add(o, "reason", json_object_new_string(reason));
         json_object_object_add(o, "result", json_object_new_string(result));
         /* Wake-to-action latency: from epoll_wait returning to this write
-         * being done (the figure the bench reports). */
-        if (a && a->wake_us)
+         * being done (the figure the bench reports), and to the write being
+         * issued: the kernel may reclaim inside a memory.high write. */
+        if (a && a->wake_us) {
                 json_object_object_add(o, "since_wakeup_us",
                                        json_object_new_uint64(agent_now_us() - a->wake_us));
+                if (a->write_start_us >= a->wake_us && a->write_end_us >= a->write_start_us) {
+                        json_object_object_add(
+                                o, "issued_after_us",
+                                json_object_new_uint64(a->write_start_us - a->wake_us));
+                        json_object_object_add(
+                                o, "write_us",
+                                json_object_new_uint64(a->write_end_us - a->write_start_us));
+                }
+        }
+        if (a)
+                a->write_start_us = a->write_end_us = 0;
         log_json_line(o);
         json_object_put(o);
 }

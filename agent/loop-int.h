@@ -57,9 +57,10 @@ void psi_arm_kubepods(struct loop *l);
 void psi_rearm_all(struct loop *l);
 
 /* watch.c */
-void rewatch(struct loop *l);
+void watch_dirs(struct loop *l); /* before the scan */
+void rewatch(struct loop *l);    /* after a full scan: every pod's memory.events */
 /* Watch the memory.events of the pods created since the last cycle (now in
- * a->snap) and forget the changes list. */
+ * a->snap), forget those removed, and clear the changes list. */
 void watch_born(struct loop *l);
 enum mq_trigger on_inotify(struct loop *l);
 

@@ -122,6 +122,8 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
                         l->reconcile_now = true;
                 }
         }
+        if (l->rewatch)
+                watch_dirs(l);
         struct mq_snapshot snap;
         struct mq_error err = {{0}};
         int r = fast_path_ok(l, trigger) ? scan_refresh(a, trigger, &snap, &err) : -EAGAIN;

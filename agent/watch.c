@@ -50,11 +50,12 @@ static void watch_dir(struct loop *l, const char *path) {
 }
 
 /* Watch kubepods and QoS-level directories (new pods appear there) and
- * their memory.events; then each pod's memory.events. cgroup-v2.rst:
- * "memory.events ... a value change in this file generates a file modified
- * event". inotify_add_watch on a watched inode returns the same wd, so this
- * can run again whenever pods may have appeared. */
-void rewatch(struct loop *l) {
+ * their memory.events. Before the scan that lists their pods: a pod created
+ * after the watch is reported by it, one created before is in the listing
+ * (both: it is simply read again), so none falls in between.
+ * inotify_add_watch on a watched inode returns the same wd, so this can run
+ * again whenever directories may have appeared. */
+void watch_dirs(struct loop *l) {
         l->n_dir_wds = 0;
         for (size_t i = 0; i < ELEMENTSOF(scan_kubepods_roots); i++) {
                 char root[64];
@@ -69,6 +70,11 @@ void rewatch(struct loop *l) {
                         watch_dir(l, qos);
                 }
         }
+}
+
+/* After a full scan: each pod's memory.events. cgroup-v2.rst: "memory.events
+ * ... a value change in this file generates a file modified event". */
+void rewatch(struct loop *l) {
         watch_pods(l);
         l->rewatch = false;
 }
@@ -84,6 +90,10 @@ void watch_born(struct loop *l) {
         struct agent *a = l->a;
         for (size_t i = 0; i < a->pod_changes.n; i++) {
                 const struct agent_pod_change *c = &a->pod_changes.v[i];
+                const char *base = strrchr(c->cgroup, '/');
+                char uid[MQ_POD_UID_MAX];
+                if (!c->born && base && kube_pod_uid_from_name(base + 1, uid) == 0)
+                        mq_podwatch_remove(&a->events_watch, uid);
                 const struct mq_pod *p = c->born ? snap_pod(&a->snap, c->cgroup) : NULL;
                 if (!p)
                         continue;

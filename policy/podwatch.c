@@ -85,6 +85,23 @@ int mq_podwatch_add(struct mq_podwatch *w, int wd, const char *uid) {
         return mq_podwatch_set(w, wds, (const char(*)[MQ_POD_UID_MAX])uids, m);
 }
 
+void mq_podwatch_remove(struct mq_podwatch *w, const char *uid) {
+        struct mq_podwatch_entry *e = find_uid(w, uid);
+        if (!e)
+                return;
+        size_t at = (size_t)(e - w->by_uid);
+        memmove(e, e + 1, (w->n - at - 1) * sizeof(*e));
+        /* Drop its index and renumber the entries that moved down. */
+        size_t m = 0;
+        for (size_t k = 0; k < w->n; k++) {
+                size_t x = w->by_wd[k];
+                if (x == at)
+                        continue;
+                w->by_wd[m++] = x > at ? x - 1 : x;
+        }
+        w->n--;
+}
+
 bool mq_podwatch_mark(struct mq_podwatch *w, int wd) {
         size_t lo = 0, hi = w->n;
         while (lo < hi) {

@@ -40,6 +40,9 @@ int mq_podwatch_set(struct mq_podwatch *w, const int *wds, const char (*uids)[MQ
  * it was. */
 int mq_podwatch_add(struct mq_podwatch *w, int wd, const char *uid);
 
+/* Forget a pod (its cgroup was removed). */
+void mq_podwatch_remove(struct mq_podwatch *w, const char *uid);
+
 /* An inotify event on wd: flag its pod. False when wd is no pod's. */
 bool mq_podwatch_mark(struct mq_podwatch *w, int wd);
 

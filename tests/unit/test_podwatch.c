@@ -108,6 +108,30 @@ static void test_add(void **state) {
         mq_podwatch_done(&w);
 }
 
+static void test_remove(void **state) {
+        (void)state;
+        struct mq_podwatch w = {0};
+        const int wds[4] = {7, 3, 5, 12}; /* c a d b */
+        assert_int_equal(mq_podwatch_set(&w, wds, uids, 4), 0);
+        mq_podwatch_clear_all(&w);
+        mq_podwatch_remove(&w, "b-uid");
+        mq_podwatch_remove(&w, "x-uid"); /* unknown: nothing */
+        assert_int_equal(w.n, 3);
+        assert_false(mq_podwatch_mark(&w, 12));
+        assert_true(mq_podwatch_changed(&w, "b-uid")); /* unknown again */
+        assert_true(mq_podwatch_mark(&w, 7));
+        assert_true(mq_podwatch_changed(&w, "c-uid"));
+        assert_true(mq_podwatch_mark(&w, 5));
+        assert_true(mq_podwatch_changed(&w, "d-uid"));
+        assert_false(mq_podwatch_changed(&w, "a-uid"));
+        mq_podwatch_remove(&w, "a-uid");
+        assert_false(mq_podwatch_mark(&w, 3));
+        assert_true(mq_podwatch_mark(&w, 7));
+        assert_true(mq_podwatch_mark(&w, 5));
+        assert_int_equal(w.n, 2);
+        mq_podwatch_done(&w);
+}
+
 /* Many pods, watch descriptors out of order: every wd finds its own pod. */
 static void test_many(void **state) {
         (void)state;
@@ -137,6 +161,7 @@ int main(void) {
                 cmocka_unit_test(test_mark_and_clear),
                 cmocka_unit_test(test_reset_keeps_flags),
                 cmocka_unit_test(test_add),
+                cmocka_unit_test(test_remove),
                 cmocka_unit_test(test_many),
         };
         return cmocka_run_group_tests_name("podwatch", tests, NULL, NULL);
