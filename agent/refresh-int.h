@@ -27,9 +27,8 @@ bool refresh_gone(int r);
 /* Pods created since the last full scan join s (marked NEED_ALL), pods
  * removed are marked NEED_GONE. s must have room for a->pod_changes.n more. */
 void refresh_apply_pod_changes(const struct agent *a, struct mq_snapshot *s, uint8_t *mark);
-/* Does the rank order hold a candidate at all? */
-bool refresh_has_candidate(const struct agent *a, const struct mq_snapshot *s,
-                           const size_t *order, bool critical);
+/* Is any pod a candidate at all? */
+bool refresh_has_candidate(const struct agent *a, const struct mq_snapshot *s, bool critical);
 /* memory.current of the pods that can come first (see refresh-pods.c);
  * -EAGAIN when one cannot be read for another reason than being gone. */
 int refresh_read_usage(const struct agent *a, struct mq_snapshot *s, const size_t *order,

@@ -86,10 +86,9 @@ int refresh_read_usage(const struct agent *a, struct mq_snapshot *s, const size_
         return 0;
 }
 
-bool refresh_has_candidate(const struct agent *a, const struct mq_snapshot *s,
-                           const size_t *order, bool critical) {
-        for (size_t k = 0; k < s->n_pods; k++)
-                if (refresh_candidate(a, &s->pods[order[k]], critical))
+bool refresh_has_candidate(const struct agent *a, const struct mq_snapshot *s, bool critical) {
+        for (size_t i = 0; i < s->n_pods; i++)
+                if (refresh_candidate(a, &s->pods[i], critical))
                         return true;
         return false;
 }

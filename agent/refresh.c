@@ -72,26 +72,47 @@ bool refresh_candidate(const struct agent *a, const struct mq_pod *p, bool criti
                (!critical || p->anon >= MQ_POD_FLOOR_BYTES);
 }
 
+/* The first k candidates in rank order (k <= REFRESH_CANDIDATES), by one
+ * pass over the pods instead of a sort: a wakeup needs the front of the
+ * ranking, and sorting 1,000 pods several times per wakeup was a large part
+ * of its cost. Pods marked gone are skipped. Returns how many. */
+static size_t first_candidates(const struct agent *a, const struct mq_snapshot *s,
+                               const uint8_t *mark, bool critical,
+                               size_t ret[static REFRESH_CANDIDATES]) {
+        size_t n = 0;
+        for (size_t i = 0; i < s->n_pods; i++) {
+                if (mark[i] == NEED_GONE || !refresh_candidate(a, &s->pods[i], critical))
+                        continue;
+                size_t j = n < REFRESH_CANDIDATES ? n++ : REFRESH_CANDIDATES;
+                /* Insert i among the kept ones; j == K: i must beat the last. */
+                while (j > 0 && mq_pod_rank_cmp(&s->pods[i], &s->pods[ret[j - 1]]) < 0) {
+                        if (j < REFRESH_CANDIDATES)
+                                ret[j] = ret[j - 1];
+                        j--;
+                }
+                if (j < REFRESH_CANDIDATES)
+                        ret[j] = i;
+        }
+        return n;
+}
+
 /* Mark what to read of each pod, over what is marked already; the
  * lowest-ranked candidates only when the ladder may act. -EAGAIN when too
  * many need a full read. *unchanged: memory.events files left unread since
  * no event changed them. */
-static int pick(const struct agent *a, const struct mq_snapshot *s, const size_t *order,
-                uint8_t *mark, bool may_act, bool critical, size_t *unchanged) {
-        size_t n = 0, cand = 0;
+static int pick(const struct agent *a, const struct mq_snapshot *s, uint8_t *mark, bool may_act,
+                bool critical, size_t *unchanged) {
         bool held = held_test(a, s);
         for (size_t i = 0; i < s->n_pods; i++) {
                 enum need m = must_read(a, &s->pods[i], s->now_ms, held, unchanged);
                 if (mark[i] < m)
                         mark[i] = (uint8_t)m;
         }
-        for (size_t k = 0; may_act && k < s->n_pods && cand < REFRESH_CANDIDATES; k++) {
-                size_t i = order[k];
-                if (mark[i] != NEED_GONE && refresh_candidate(a, &s->pods[i], critical)) {
-                        cand++;
-                        mark[i] = NEED_ALL;
-                }
-        }
+        size_t first[REFRESH_CANDIDATES];
+        size_t k = may_act ? first_candidates(a, s, mark, critical, first) : 0;
+        for (size_t j = 0; j < k; j++)
+                mark[first[j]] = NEED_ALL;
+        size_t n = 0;
         for (size_t i = 0; i < s->n_pods; i++)
                 n += mark[i] == NEED_ALL;
         return n > REFRESH_MAX ? -EAGAIN : 0;
@@ -204,17 +225,13 @@ static void compact(struct mq_snapshot *s, uint8_t *mark) {
 
 /* With fresh figures the ranking may move: the pods the ladder tries first
  * must be ones just read, or it could act on stale numbers. */
-static bool first_are_fresh(const struct agent *a, const struct mq_snapshot *s, size_t *order,
+static bool first_are_fresh(const struct agent *a, const struct mq_snapshot *s,
                             const uint8_t *mark, bool critical) {
-        mq_rank_pods(s, order);
-        size_t cand = 0;
-        for (size_t k = 0; k < s->n_pods && cand < REFRESH_CANDIDATES; k++) {
-                if (!refresh_candidate(a, &s->pods[order[k]], critical))
-                        continue;
-                if (mark[order[k]] != NEED_ALL)
+        size_t first[REFRESH_CANDIDATES];
+        size_t k = first_candidates(a, s, mark, critical, first);
+        for (size_t j = 0; j < k; j++)
+                if (mark[first[j]] != NEED_ALL)
                         return false;
-                cand++;
-        }
         return true;
 }
 
@@ -246,19 +263,18 @@ static int refresh(struct agent *a, struct mq_snapshot *s, size_t *order, uint8_
                    bool may_act, bool usage_now, size_t *unchanged) {
         bool critical = refresh_below(s, a->cfg.watermark_kill_pct);
         refresh_apply_pod_changes(a, s, mark);
-        mq_rank_pods(s, order);
         int r = 0;
         /* Nothing to act on by the last figures: maybe a pod grew into a
          * candidate, and waiting would lose the wakeup. */
-        if (may_act && !usage_now && !refresh_has_candidate(a, s, order, critical))
+        if (may_act && !usage_now && !refresh_has_candidate(a, s, critical))
                 usage_now = true;
         if (usage_now) {
-                r = refresh_read_usage(a, s, order, mark, critical);
                 mq_rank_pods(s, order);
+                r = refresh_read_usage(a, s, order, mark, critical);
         }
         s->usage_stale = !usage_now;
         if (r == 0)
-                r = pick(a, s, order, mark, may_act, critical, unchanged);
+                r = pick(a, s, mark, may_act, critical, unchanged);
         if (r == 0)
                 r = read_marked(a, s, mark, NEED_NONE);
         if (r < 0)
@@ -266,7 +282,7 @@ static int refresh(struct agent *a, struct mq_snapshot *s, size_t *order, uint8_
         compact(s, mark);
         if (critical && (r = read_for_emergency(a, s, mark)) < 0)
                 return r;
-        return !may_act || first_are_fresh(a, s, order, mark, critical) ? 0 : -EAGAIN;
+        return !may_act || first_are_fresh(a, s, mark, critical) ? 0 : -EAGAIN;
 }
 
 /* Could the ladder act on this wakeup? A PSI trigger, MemAvailable below

@@ -115,11 +115,13 @@ kill "$pid"
 wait "$pid" 2>/dev/null || true
 pid=""
 grep '"action":"set-high"' "$d/out" | sed -n 's/.*"since_wakeup_us":\([0-9]*\).*/\1/p' | sort -n >"$d/lat"
+grep '"action":"set-high"' "$d/out" | sed -n 's/.*"issued_after_us":\([0-9]*\).*/\1/p' | sort -n >"$d/iss"
 k=$(grep -c . "$d/lat" || true)
-q() { awk -v p="$1" '{v[NR] = $1} END {if (!NR) {print "-"; exit}; i = int((p * NR + 99) / 100); if (i < 1) i = 1; print v[i]}' "$d/lat"; }
+q() { awk -v p="$1" '{v[NR] = $1} END {if (!NR) {print "-"; exit}; i = int((p * NR + 99) / 100); if (i < 1) i = 1; print v[i]}' "${2:-$d/lat}"; }
 echo
 echo "wake-to-action natively, $pods pods: $k ladder steps (timer wakeup -> refreshed snapshot -> decision -> memory.high written)"
 printf '| %-41s | %-10s | %-10s | %-10s |\n' measure p50 p99 max
 printf '|%s|%s|%s|%s|\n' -------------------------------------------- ------------ ------------ ------------
+printf '| %-41s | %7s us | %7s us | %7s us |\n' "memqos-agent: wakeup -> write issued" "$(q 50 "$d/iss")" "$(q 99 "$d/iss")" "$(q 100 "$d/iss")"
 printf '| %-41s | %7s us | %7s us | %7s us |\n' "memqos-agent: wakeup -> write done" "$(q 50)" "$(q 99)" "$(q 100)"
 echo "(in those 6 s: $aps refreshed decisions, $aup usage passes after the writes, $afs full scans)"

@@ -28,10 +28,7 @@ static int cmp_u64_desc(uint64_t a, uint64_t b) {
  * Guaranteed). Within a class the pod furthest over its protection comes
  * first, as the kubelet's eviction ranks by usage above requests; then the
  * larger pod, which frees more; then the UID, so ties are reproducible. */
-static int cmp_pods(const void *a, const void *b, void *arg) {
-        const struct mq_pod *pods = arg;
-        size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
-        const struct mq_pod *x = &pods[ia], *y = &pods[ib];
+int mq_pod_rank_cmp(const struct mq_pod *x, const struct mq_pod *y) {
         if (x->priority != y->priority)
                 return x->priority < y->priority ? -1 : 1;
         if (x->qos != y->qos)
@@ -41,6 +38,13 @@ static int cmp_pods(const void *a, const void *b, void *arg) {
                 r = cmp_u64_desc(x->current, y->current);
         if (r == 0)
                 r = strcmp(x->uid, y->uid);
+        return r;
+}
+
+static int cmp_pods(const void *a, const void *b, void *arg) {
+        const struct mq_pod *pods = arg;
+        size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+        int r = mq_pod_rank_cmp(&pods[ia], &pods[ib]);
         if (r == 0)
                 r = ia < ib ? -1 : ia > ib ? 1 : 0;
         return r;
