@@ -46,6 +46,15 @@ struct agent_pod_changes {
         bool overflow; /* too many to keep: take a full scan */
 };
 
+/* An fd on each pod's memory.current, sorted by uid (usage.c). */
+struct agent_usage {
+        size_t n, cap;
+        struct agent_usage_fd {
+                char uid[MQ_POD_UID_MAX];
+                int fd;
+        } *v;
+};
+
 struct agent_counters {
         uint64_t actions[_MQ_ACT_MAX];
         uint64_t action_errors;
@@ -83,6 +92,7 @@ struct agent {
         uint64_t snap_full_ms;   /* when every pod of snap was last read (refresh.c) */
         struct mq_podwatch events_watch; /* pods whose memory.events changed (watch.c) */
         struct agent_pod_changes pod_changes;
+        struct agent_usage usage;
         bool usage_deferred; /* the last refresh ranked on old usage where it mattered */
         struct agent_counters cnt;
         struct agent_recent recent[AGENT_RECENT_MAX];

@@ -19,6 +19,7 @@
 #include "persist.h"
 #include "records.h"
 #include "scan.h"
+#include "usage.h"
 #include "watermark.h"
 
 /* Most urgent first: the order in which simultaneous wakeups are reported. */
@@ -78,6 +79,7 @@ static int full_scan(struct loop *l, enum mq_trigger trigger, struct mq_snapshot
                 return r;
         l->a->snap_full_ms = ret->now_ms;
         l->a->cnt.full_scans++;
+        usage_sync(l->a, ret);
         mq_podwatch_clear_all(&l->a->events_watch);
         return 0;
 }
@@ -389,6 +391,7 @@ int loop_run(struct agent *a) {
                 log_error("cannot start: %s", perr.msg);
                 return r;
         }
+        usage_raise_nofile();
         r = setup_fds(&l);
         if (r < 0) {
                 if (r != -EADDRINUSE)

@@ -13,6 +13,7 @@
 #include "records.h"
 #include "report.h"
 #include "scan.h"
+#include "usage.h"
 
 enum { EXIT_USAGE = 2 };
 
@@ -129,6 +130,7 @@ static void agent_done(struct agent *a) {
         records_done(&a->recs);
         snapshot_done(&a->snap);
         mq_podwatch_done(&a->events_watch);
+        usage_done(a);
         mq_agent_state_done(&a->st);
         free(a->overrides);
 }

@@ -8,6 +8,7 @@
 #include "kubepath.h"
 #include "refresh-int.h"
 #include "scan.h"
+#include "usage.h"
 
 static struct mq_pod *find_cgroup(struct mq_snapshot *s, const char *cgroup) {
         for (size_t i = 0; i < s->n_pods; i++)
@@ -38,24 +39,6 @@ void refresh_apply_pod_changes(const struct agent *a, struct mq_snapshot *s, uin
         }
 }
 
-/* memory.current alone, by path: one open, read, close. */
-static int read_current(const struct agent *a, struct mq_pod *pod) {
-        char path[sizeof(pod->cgroup) + 16], buf[32];
-        int n = snprintf(path, sizeof(path), "%s/memory.current", pod->cgroup + 1);
-        if (n < 0 || (size_t)n >= sizeof(path))
-                return -ENAMETOOLONG;
-        _cleanup_close_ int fd = openat(a->cg_fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        ssize_t len = read(fd, buf, sizeof(buf) - 1);
-        if (len < 0)
-                return negative_errno();
-        buf[len] = '\0';
-        if (len > 0 && buf[len - 1] == '\n')
-                buf[len - 1] = '\0';
-        return cgroup_parse_u64(buf, &pod->current);
-}
-
 static bool same_group(const struct mq_pod *x, const struct mq_pod *y) {
         return x->priority == y->priority && x->qos == y->qos;
 }
@@ -65,7 +48,7 @@ static bool same_group(const struct mq_pod *x, const struct mq_pod *y) {
  * unprotected pod in rank order up to the end of the lowest priority and
  * QoS group that holds a candidate (pods of lower groups first: one may
  * have grown into a candidate); higher groups cannot come first. */
-int refresh_read_usage(const struct agent *a, struct mq_snapshot *s, const size_t *order,
+int refresh_read_usage(struct agent *a, struct mq_snapshot *s, const size_t *order,
                       uint8_t *mark, bool critical) {
         const struct mq_pod *group = NULL;
         for (size_t k = 0; k < s->n_pods; k++) {
@@ -75,7 +58,7 @@ int refresh_read_usage(const struct agent *a, struct mq_snapshot *s, const size_
                         break;
                 if (mq_pod_protected(&a->cfg, p) || mark[i] == NEED_GONE || mark[i] == NEED_ALL)
                         continue;
-                int r = read_current(a, p);
+                int r = usage_read(a, p, &p->current);
                 if (refresh_gone(r))
                         mark[i] = NEED_GONE;
                 else if (r < 0)

@@ -8,6 +8,7 @@
 #include "kubepath.h"
 #include "loop-int.h"
 #include "scan.h"
+#include "usage.h"
 
 static int add_watch(struct loop *l, const char *cgpath, const char *file, uint32_t mask) {
         char path[MQ_CGROUP_PATH_MAX + 64];
@@ -92,8 +93,10 @@ void watch_born(struct loop *l) {
                 const struct agent_pod_change *c = &a->pod_changes.v[i];
                 const char *base = strrchr(c->cgroup, '/');
                 char uid[MQ_POD_UID_MAX];
-                if (!c->born && base && kube_pod_uid_from_name(base + 1, uid) == 0)
+                if (!c->born && base && kube_pod_uid_from_name(base + 1, uid) == 0) {
                         mq_podwatch_remove(&a->events_watch, uid);
+                        usage_forget(a, uid);
+                }
                 const struct mq_pod *p = c->born ? snap_pod(&a->snap, c->cgroup) : NULL;
                 if (!p)
                         continue;
