@@ -292,19 +292,17 @@ static void loop_close(struct loop *l) {
         closep(&l->ctlfd);
 }
 
-/* The watermark timer alone: read /proc/meminfo and PSI (microseconds) and
- * take a full snapshot only when MemAvailable fell below the reclaim
- * watermark. Returns true when that was all there was to do. */
+/* The watermark timer alone: read /proc/meminfo (one pread) and decide
+ * only when MemAvailable fell below the reclaim watermark. Returns true when
+ * that was all there was to do. */
 static bool watermark_only(struct loop *l) {
         struct agent *a = l->a;
         struct mq_meminfo mi;
-        struct mq_psi psi;
         struct mq_error err = {{0}};
         a->cnt.wakeups[MQ_TRIGGER_WATERMARK]++;
         l->last_meminfo_ms = agent_now_ms();
-        if (scan_node(a, &psi, &mi, &err) < 0)
+        if (scan_meminfo(a, &mi, &err) < 0)
                 return false; /* let the full cycle report it */
-        a->snap.node_psi = psi;
         a->snap.mem_total = mi.mem_total;
         a->snap.mem_available = mi.mem_available;
         if (mi.mem_available >= mq_watermark_bytes(mi.mem_total, a->cfg.watermark_reclaim_pct))

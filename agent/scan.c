@@ -68,20 +68,27 @@ int scan_node(struct agent *a, struct mq_psi *ret_psi, struct mq_meminfo *ret_mi
         if (parse_psi_buf(buf, &psi) < 0)
                 return mq_error_set(err, EINVAL, "cannot parse pressure/memory: \"%.80s\"", buf);
 
-        /* meminfo is ~1.5 KiB (BIG_FILE_MAX leaves room for any kernel). */
-        _cleanup_free_ char *big = malloc(BIG_FILE_MAX);
-        if (!big)
-                return -ENOMEM;
-        r = read_proc(a->proc_fd, &a->meminfo_fd, NULL, "meminfo", big, BIG_FILE_MAX);
+        struct mq_meminfo mi;
+        r = scan_meminfo(a, &mi, err);
+        if (r < 0)
+                return r;
+        *ret_psi = psi;
+        *ret_mi = mi;
+        return 0;
+}
+
+int scan_meminfo(struct agent *a, struct mq_meminfo *ret, struct mq_error *err) {
+        /* ~1.5 KiB today; 4 KiB leaves room, and stays on the stack. */
+        char buf[4096];
+        int r = read_proc(a->proc_fd, &a->meminfo_fd, NULL, "meminfo", buf, sizeof(buf));
         if (r < 0)
                 return mq_error_set(err, -r, "cannot read meminfo: %s", strerror(-r));
         struct mq_meminfo mi;
-        if (parse_meminfo_buf(big, &mi) < 0)
+        if (parse_meminfo_buf(buf, &mi) < 0)
                 return mq_error_set(err, EINVAL,
                                     "cannot parse meminfo: expected MemTotal and MemAvailable "
                                     "lines in kB");
-        *ret_psi = psi;
-        *ret_mi = mi;
+        *ret = mi;
         return 0;
 }
 

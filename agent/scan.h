@@ -18,6 +18,8 @@ extern const char *const scan_qos_dirs[4];
  * a). -ENOENT with a message when the kernel has no PSI. */
 int scan_node(struct agent *a, struct mq_psi *ret_psi, struct mq_meminfo *ret_mi,
               struct mq_error *err);
+/* /proc/meminfo alone: the watermark timer's one read. */
+int scan_meminfo(struct agent *a, struct mq_meminfo *ret, struct mq_error *err);
 
 /* Take a snapshot: node figures, every pod (cgroups vanishing mid-scan are
  * skipped silently), priorities and names from a->recs. */
