@@ -42,7 +42,7 @@ struct agent_pod_changes {
         struct agent_pod_change {
                 bool born;
                 char cgroup[512]; /* as mq_pod.cgroup */
-        } *v;
+        } * v;
         bool overflow; /* too many to keep: take a full scan */
 };
 
@@ -52,7 +52,7 @@ struct agent_usage {
         struct agent_usage_fd {
                 char uid[MQ_POD_UID_MAX];
                 int fd;
-        } *v;
+        } * v;
 };
 
 struct agent_counters {
@@ -63,9 +63,10 @@ struct agent_counters {
         uint64_t wakeups[_MQ_TRIGGER_MAX];
         uint64_t wakeups_signal, wakeups_control;
         uint64_t scans, full_scans, decisions; /* scans: snapshots, full or refreshed */
-        uint64_t partial_scans; /* decisions on a refreshed copy (refresh.c) */
-        uint64_t usage_passes; /* memory.current of the low groups read after a decision */
-        uint64_t events_unchanged; /* memory.events reads saved: no inotify event since (refresh.c) */
+        uint64_t partial_scans;                /* decisions on a refreshed copy (refresh.c) */
+        uint64_t usage_passes;     /* memory.current of the low groups read after a decision */
+        uint64_t events_unchanged; /* memory.events reads saved: no inotify event since (refresh.c)
+                                    */
         uint64_t reloads, reload_errors;
         uint64_t psi_lost; /* POLLERR on a trigger: its cgroup went away */
 };
@@ -88,8 +89,8 @@ struct agent {
         int psi_fd, meminfo_fd; /* pressure/memory and meminfo, kept open (scan.c) */
         struct mq_agent_state st;
         struct agent_records recs;
-        struct mq_snapshot snap; /* the last scan, for status/explain */
-        uint64_t snap_full_ms;   /* when every pod of snap was last read (refresh.c) */
+        struct mq_snapshot snap;         /* the last scan, for status/explain */
+        uint64_t snap_full_ms;           /* when every pod of snap was last read (refresh.c) */
         struct mq_podwatch events_watch; /* pods whose memory.events changed (watch.c) */
         struct agent_pod_changes pod_changes;
         struct agent_usage usage;

@@ -30,7 +30,7 @@ struct loop {
         int epfd, sigfd, inofd, tfd, ctlfd;
         struct psi_watch node, kube[2];
         int records_wd;
-        int dir_wds[10]; /* 2 kubepods roots and their 4 QoS directories */
+        int dir_wds[10];         /* 2 kubepods roots and their 4 QoS directories */
         char dir_paths[10][128]; /* cgroup path of each dir_wds entry */
         size_t n_dir_wds;
         bool rewatch, records_dirty, pending, stop;
@@ -40,7 +40,7 @@ struct loop {
         /* mq_next_deadline_ms() as of the last decision: it walks every
          * pod's state, and only a decision, a reload or a restore changes it. */
         uint64_t decide_deadline_ms;
-        bool reconcile_now;       /* first cycle, or the records changed */
+        bool reconcile_now; /* first cycle, or the records changed */
         bool warned_persist;
 };
 

@@ -169,8 +169,8 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         if (partial && a->usage_deferred && scan_usage_pass(a, &snap) == 0)
                 a->cnt.usage_passes++;
 
-        if (l->reconcile_now ||
-            (a->cfg.reconcile_ms && l->last_scan_ms >= l->last_reconcile_ms + a->cfg.reconcile_ms)) {
+        if (l->reconcile_now || (a->cfg.reconcile_ms &&
+                                 l->last_scan_ms >= l->last_reconcile_ms + a->cfg.reconcile_ms)) {
                 act_reconcile(a, &snap);
                 /* Protection comes from the hook's records (a change sets
                  * reconcile_now) or from another writer: walking every pod

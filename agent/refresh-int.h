@@ -31,5 +31,5 @@ void refresh_apply_pod_changes(const struct agent *a, struct mq_snapshot *s, uin
 bool refresh_has_candidate(const struct agent *a, const struct mq_snapshot *s, bool critical);
 /* memory.current of the pods that can come first (see refresh-pods.c);
  * -EAGAIN when one cannot be read for another reason than being gone. */
-int refresh_read_usage(struct agent *a, struct mq_snapshot *s, const size_t *order,
-                       uint8_t *mark, bool critical);
+int refresh_read_usage(struct agent *a, struct mq_snapshot *s, const size_t *order, uint8_t *mark,
+                       bool critical);

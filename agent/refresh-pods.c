@@ -48,8 +48,8 @@ static bool same_group(const struct mq_pod *x, const struct mq_pod *y) {
  * unprotected pod in rank order up to the end of the lowest priority and
  * QoS group that holds a candidate (pods of lower groups first: one may
  * have grown into a candidate); higher groups cannot come first. */
-int refresh_read_usage(struct agent *a, struct mq_snapshot *s, const size_t *order,
-                      uint8_t *mark, bool critical) {
+int refresh_read_usage(struct agent *a, struct mq_snapshot *s, const size_t *order, uint8_t *mark,
+                       bool critical) {
         const struct mq_pod *group = NULL;
         for (size_t k = 0; k < s->n_pods; k++) {
                 size_t i = order[k];
@@ -77,13 +77,16 @@ bool refresh_has_candidate(const struct agent *a, const struct mq_snapshot *s, b
 }
 
 int scan_usage_pass(struct agent *a, struct mq_snapshot *s) {
-        _cleanup_free_ size_t *order = calloc(s->n_pods + 1, sizeof(*order));
-        _cleanup_free_ uint8_t *mark = calloc(s->n_pods + 1, sizeof(*mark));
-        if (!order || !mark)
-                return -ENOMEM;
-        bool critical = refresh_below(s, a->cfg.watermark_kill_pct);
-        mq_rank_pods(s, order);
-        int r = refresh_read_usage(a, s, order, mark, critical);
+        size_t *order = calloc(s->n_pods + 1, sizeof(*order));
+        uint8_t *mark = calloc(s->n_pods + 1, sizeof(*mark));
+        int r = -ENOMEM;
+        if (order && mark) {
+                mq_rank_pods(s, order);
+                r = refresh_read_usage(a, s, order, mark,
+                                       refresh_below(s, a->cfg.watermark_kill_pct));
+        }
+        free(order);
+        free(mark);
         if (r < 0)
                 return r;
         /* Gone pods leave with the next refresh or full scan; keep them

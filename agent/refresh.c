@@ -3,20 +3,22 @@
  * pods natively that was ~36-55 ms from wakeup to the first write (make
  * bench-host), most of it in the scan. The decision only acts on the
  * lowest-ranked eligible pods and on pods it is already handling, and the
- * livelock guard only needs the memory.events files that changed, so those
- * are read afresh, the node figures too, and every other pod keeps its
- * figures from the last read (the last full scan is < SCAN_FRESH_MS old).
- * Every pod stays in the snapshot: mq_decide() drops the state of pods
- * missing from it. */
+ * livelock guard only needs the memory.events files that changed (inotify
+ * says which), so those are read afresh with the node figures, and every
+ * other pod keeps its figures from its last read. Usage, the ranking's
+ * fast-moving input, is read for the pods that can come first after the
+ * writes (refresh-pods.c), or before them when a kill may follow. Every pod
+ * stays in the snapshot: mq_decide() drops the state of pods missing from
+ * it. */
 #include <fcntl.h>
 
 #include "cgfs.h"
-#include "kubepath.h"
 #include "decide-int.h"
+#include "kubepath.h"
 #include "memstat.h"
 #include "psi.h"
-#include "scan.h"
 #include "refresh-int.h"
+#include "scan.h"
 #include "watermark.h"
 
 #define REFRESH_MAX 16 /* more pods to read in full: a full scan instead */
@@ -28,7 +30,6 @@ static int cmp_uid(const void *key, const void *elem) {
 const struct mq_pod_state *refresh_state_of(const struct agent *a, const struct mq_pod *p) {
         return bsearch(p->uid, a->st.pods, a->st.n_pods, sizeof(*a->st.pods), cmp_uid);
 }
-
 
 /* The livelock guard samples a pod's memory.events (and memory.pressure)
  * every MQ_LIVELOCK_SAMPLE_MS. Above the reclaim watermark the pressure test
@@ -57,7 +58,8 @@ bool refresh_below(const struct mq_snapshot *s, double pct) {
 
 /* decide.c: assess(), the same test: is the node above the watermark? */
 static bool held_test(const struct agent *a, const struct mq_snapshot *s) {
-        return s->trigger != MQ_TRIGGER_WATERMARK && !refresh_below(s, a->cfg.watermark_reclaim_pct);
+        return s->trigger != MQ_TRIGGER_WATERMARK &&
+               !refresh_below(s, a->cfg.watermark_reclaim_pct);
 }
 
 /* A pod the ladder may act on (decide-ladder.c: eligible(), advance()); a
@@ -193,20 +195,20 @@ static int read_one(struct agent *a, struct mq_pod *pod, enum need need, char *b
 /* Read the pods marked `level` (NEED_NONE: every marked pod); mark the
  * ones found gone. */
 static int read_marked(struct agent *a, struct mq_snapshot *s, uint8_t *mark, enum need level) {
-        _cleanup_free_ char *big = malloc(BIG_FILE_MAX);
+        char *big = malloc(BIG_FILE_MAX);
         if (!big)
                 return -ENOMEM;
-        for (size_t i = 0; i < s->n_pods; i++) {
+        int r = 0;
+        for (size_t i = 0; i < s->n_pods && r >= 0; i++) {
                 if (mark[i] == NEED_NONE || mark[i] == NEED_GONE ||
                     (level != NEED_NONE && mark[i] != level))
                         continue;
-                int r = read_one(a, &s->pods[i], mark[i], big);
-                if (r < 0)
-                        return r;
+                r = read_one(a, &s->pods[i], mark[i], big);
                 if (r == 1)
                         mark[i] = NEED_GONE;
         }
-        return 0;
+        free(big);
+        return r < 0 ? r : 0;
 }
 
 /* Drop the pods found gone, as a full scan would not have them. */
@@ -225,8 +227,8 @@ static void compact(struct mq_snapshot *s, uint8_t *mark) {
 
 /* With fresh figures the ranking may move: the pods the ladder tries first
  * must be ones just read, or it could act on stale numbers. */
-static bool first_are_fresh(const struct agent *a, const struct mq_snapshot *s,
-                            const uint8_t *mark, bool critical) {
+static bool first_are_fresh(const struct agent *a, const struct mq_snapshot *s, const uint8_t *mark,
+                            bool critical) {
         size_t first[REFRESH_CANDIDATES];
         size_t k = first_candidates(a, s, mark, critical, first);
         for (size_t j = 0; j < k; j++)
@@ -245,8 +247,8 @@ static int read_for_emergency(struct agent *a, struct mq_snapshot *s, uint8_t *m
         size_t n = 0;
         for (size_t i = 0; i < s->n_pods; i++) {
                 const struct mq_pod_state *ps = refresh_state_of(a, &s->pods[i]);
-                if (refresh_candidate(a, &s->pods[i], true) && (!ps || ps->step < MQ_STEP_THROTTLE) &&
-                    mark[i] < NEED_LIMITS) {
+                if (refresh_candidate(a, &s->pods[i], true) &&
+                    (!ps || ps->step < MQ_STEP_THROTTLE) && mark[i] < NEED_LIMITS) {
                         mark[i] = NEED_LIMITS;
                         n++;
                 }
@@ -291,7 +293,8 @@ static int refresh(struct agent *a, struct mq_snapshot *s, size_t *order, uint8_
 static bool may_act(const struct agent *a, enum mq_trigger trigger, const struct mq_psi *psi,
                     const struct mq_meminfo *mi) {
         return trigger == MQ_TRIGGER_PSI_NODE || trigger == MQ_TRIGGER_PSI_KUBEPODS ||
-               mi->mem_available < mq_watermark_bytes(mi->mem_total, a->cfg.watermark_reclaim_pct) ||
+               mi->mem_available <
+                       mq_watermark_bytes(mi->mem_total, a->cfg.watermark_reclaim_pct) ||
                a->st.in_episode || psi->some_total_us != a->snap.node_psi.some_total_us;
 }
 
@@ -304,12 +307,13 @@ static int refresh_in_place(struct agent *a, struct mq_snapshot *s, bool may_act
         if (!grown)
                 return mq_error_set(err, ENOMEM, "refresh: out of memory");
         s->pods = grown;
-        _cleanup_free_ size_t *order = calloc(cap, sizeof(*order));
-        _cleanup_free_ uint8_t *mark = calloc(cap, sizeof(*mark));
-        if (!order || !mark)
-                return mq_error_set(err, ENOMEM, "refresh: out of memory");
+        size_t *order = calloc(cap, sizeof(*order));
+        uint8_t *mark = calloc(cap, sizeof(*mark));
         size_t unchanged = 0;
-        int r = refresh(a, s, order, mark, may_act, usage_now, &unchanged);
+        int r = order && mark ? refresh(a, s, order, mark, may_act, usage_now, &unchanged)
+                              : -ENOMEM;
+        free(order);
+        free(mark);
         if (r < 0)
                 return r == -EAGAIN ? r : mq_error_set(err, -r, "refresh: %s", strerror(-r));
         a->cnt.events_unchanged += unchanged;

@@ -35,9 +35,9 @@ void snapshot_done(struct mq_snapshot *s) {
 static int read_proc(int proc_fd, int *fd, const char *dir, const char *name, char *buf,
                      size_t size) {
         if (*fd < 0) {
-                _cleanup_close_ int dfd = dir ? openat(proc_fd, dir, O_RDONLY | O_DIRECTORY |
-                                                                             O_NOFOLLOW | O_CLOEXEC)
-                                              : -1;
+                _cleanup_close_ int dfd =
+                        dir ? openat(proc_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                            : -1;
                 if (dir && dfd < 0)
                         return negative_errno();
                 int r = cgroup_open_read(dir ? dfd : proc_fd, name);

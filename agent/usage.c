@@ -120,9 +120,6 @@ static int cmp_index_uid(const void *x, const void *y, void *arg) {
 
 void usage_sync(struct agent *a, const struct mq_snapshot *s) {
         struct agent_usage *u = &a->usage;
-        _cleanup_free_ size_t *by_uid = calloc(s->n_pods + 1, sizeof(*by_uid));
-        if (!by_uid)
-                return;
         size_t need = u->n + s->n_pods;
         if (need > u->cap) {
                 struct agent_usage_fd *v = reallocarray(u->v, need, sizeof(*u->v));
@@ -131,6 +128,9 @@ void usage_sync(struct agent *a, const struct mq_snapshot *s) {
                 u->v = v;
                 u->cap = need;
         }
+        _cleanup_free_ size_t *by_uid = calloc(s->n_pods + 1, sizeof(*by_uid));
+        if (!by_uid)
+                return;
         for (size_t i = 0; i < s->n_pods; i++)
                 by_uid[i] = i;
         qsort_r(by_uid, s->n_pods, sizeof(*by_uid), cmp_index_uid, s->pods);

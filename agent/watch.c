@@ -26,17 +26,19 @@ static int add_watch(struct loop *l, const char *cgpath, const char *file, uint3
 static void watch_pods(struct loop *l) {
         struct agent *a = l->a;
         size_t n = a->snap.n_pods;
-        _cleanup_free_ int *wds = calloc(n ? n : 1, sizeof(*wds));
-        _cleanup_free_ char(*uids)[MQ_POD_UID_MAX] = calloc(n ? n : 1, sizeof(*uids));
-        if (!wds || !uids) {
-                mq_podwatch_done(&a->events_watch);
-                return;
+        int *wds = calloc(n ? n : 1, sizeof(*wds));
+        char(*uids)[MQ_POD_UID_MAX] = calloc(n ? n : 1, sizeof(*uids));
+        int r = -ENOMEM;
+        if (wds && uids) {
+                for (size_t i = 0; i < n; i++) {
+                        wds[i] = add_watch(l, a->snap.pods[i].cgroup, "memory.events", IN_MODIFY);
+                        memcpy(uids[i], a->snap.pods[i].uid, sizeof(uids[i]));
+                }
+                r = mq_podwatch_set(&a->events_watch, wds, (const char(*)[MQ_POD_UID_MAX])uids, n);
         }
-        for (size_t i = 0; i < n; i++) {
-                wds[i] = add_watch(l, a->snap.pods[i].cgroup, "memory.events", IN_MODIFY);
-                memcpy(uids[i], a->snap.pods[i].uid, sizeof(uids[i]));
-        }
-        if (mq_podwatch_set(&a->events_watch, wds, (const char(*)[MQ_POD_UID_MAX])uids, n) < 0)
+        free(wds);
+        free(uids);
+        if (r < 0)
                 mq_podwatch_done(&a->events_watch);
 }
 
@@ -135,7 +137,7 @@ static bool on_pod_event(struct loop *l, const struct inotify_event *ev) {
         for (size_t d = 0; d < l->n_dir_wds; d++)
                 if (ev->wd == l->dir_wds[d]) {
                         /* cgroup v2 refuses rename(2) of a cgroup; moves
-                                 * happen in fake trees, treated alike. */
+                         * happen in fake trees, treated alike. */
                         if (ev->mask & (IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM))
                                 on_dir_event(l, d, ev);
                         return true;

@@ -69,20 +69,24 @@ int mq_podwatch_set(struct mq_podwatch *w, const int *wds, const char (*uids)[MQ
 
 int mq_podwatch_add(struct mq_podwatch *w, int wd, const char *uid) {
         size_t n = w->n + 1;
-        _cleanup_free_ int *wds = calloc(n, sizeof(*wds));
-        _cleanup_free_ char(*uids)[MQ_POD_UID_MAX] = calloc(n, sizeof(*uids));
-        if (!wds || !uids)
-                return -ENOMEM;
-        size_t m = 0;
-        for (size_t i = 0; i < w->n; i++) {
-                if (strcmp(w->by_uid[i].uid, uid) == 0)
-                        continue;
-                wds[m] = w->by_uid[i].wd;
-                memcpy(uids[m++], w->by_uid[i].uid, MQ_POD_UID_MAX);
+        int *wds = calloc(n, sizeof(*wds));
+        char(*uids)[MQ_POD_UID_MAX] = calloc(n, sizeof(*uids));
+        int r = -ENOMEM;
+        if (wds && uids) {
+                size_t m = 0;
+                for (size_t i = 0; i < w->n; i++) {
+                        if (strcmp(w->by_uid[i].uid, uid) == 0)
+                                continue;
+                        wds[m] = w->by_uid[i].wd;
+                        memcpy(uids[m++], w->by_uid[i].uid, MQ_POD_UID_MAX);
+                }
+                wds[m] = wd;
+                (void)snprintf(uids[m++], MQ_POD_UID_MAX, "%s", uid);
+                r = mq_podwatch_set(w, wds, (const char(*)[MQ_POD_UID_MAX])uids, m);
         }
-        wds[m] = wd;
-        (void)snprintf(uids[m++], MQ_POD_UID_MAX, "%s", uid);
-        return mq_podwatch_set(w, wds, (const char(*)[MQ_POD_UID_MAX])uids, m);
+        free(wds);
+        free(uids);
+        return r;
 }
 
 void mq_podwatch_remove(struct mq_podwatch *w, const char *uid) {

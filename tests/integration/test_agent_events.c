@@ -27,10 +27,9 @@
 
 #define MIB (1024ULL * 1024)
 
-static const char *const uids[4] = {"aaaaaaaa-2222-3333-4444-555555555555",
-                                    "bbbbbbbb-2222-3333-4444-555555555555",
-                                    "cccccccc-2222-3333-4444-555555555555",
-                                    "dddddddd-2222-3333-4444-555555555555"};
+static const char *const uids[4] = {
+        "aaaaaaaa-2222-3333-4444-555555555555", "bbbbbbbb-2222-3333-4444-555555555555",
+        "cccccccc-2222-3333-4444-555555555555", "dddddddd-2222-3333-4444-555555555555"};
 
 struct daemon {
         struct agent_daemon d;
@@ -106,8 +105,8 @@ static void set_high(const struct agent_tree *t, const char *pod, int n) {
 }
 
 static char *pod(const struct agent_tree *t, int i) {
-        struct agent_tree_pod p = {uids[i], "besteffort", 64 * MIB, 32 * MIB, 32 * MIB,
-                                   16 * MIB, 0,            0,        NULL};
+        struct agent_tree_pod p = {uids[i], "besteffort", 64 * MIB, 32 * MIB, 32 * MIB, 16 * MIB, 0,
+                                   0,       NULL};
         return agent_tree_pod(t, AGENT_TREE_SYSTEMD, &p);
 }
 
@@ -222,8 +221,8 @@ static void test_kill_reads_usage_first(void **state) {
         struct agent_tree t;
         agent_tree_new(&t, AGENT_TREE_SYSTEMD);
         agent_tree_node(&t, 4194304, 3000000, 0.0);
-        struct agent_tree_pod small = {uids[0], "besteffort", 100 * MIB, 80 * MIB, 20 * MIB,
-                                       10 * MIB, 0,            0,         NULL};
+        struct agent_tree_pod small = {
+                uids[0], "besteffort", 100 * MIB, 80 * MIB, 20 * MIB, 10 * MIB, 0, 0, NULL};
         char *p0 = agent_tree_pod(&t, AGENT_TREE_SYSTEMD, &small);
         for (int i = 0; i < 5; i++) {
                 struct agent_tree_pod big = {others[i], "besteffort", 600 * MIB, 500 * MIB,
@@ -239,8 +238,9 @@ static void test_kill_reads_usage_first(void **state) {
         fstree_write(t.cg, f, "2147483648\n");
         free(f);
         assert_true(asprintf(&f, "%s/memory.stat", p0 + 1) > 0);
-        fstree_write(t.cg, f, "anon 2040109465\nfile 107374182\nactive_file 0\n"
-                              "inactive_file 0\nshmem 0\n");
+        fstree_write(t.cg, f,
+                     "anon 2040109465\nfile 107374182\nactive_file 0\n"
+                     "inactive_file 0\nshmem 0\n");
         free(f);
         agent_tree_node(&t, 4194304, 100000, 0.0); /* 2.4 %: below the 4 % kill line */
         assert_true(agent_wait_text(dm.d.out, "\"action\":\"kill\"", 5000));

@@ -123,7 +123,7 @@ static char *make_state(const char *status, const char *extra, const char *annot
 static struct run_result run_hook(struct fixture *f, const char *state_text, size_t len,
                                   const char *extra_arg) {
         char *bin = runbin_path("memqos-hook");
-        char *argv[] = {bin, "--cgroup-root", f->cg, "--proc-root", f->proc, "--state-dir",
+        char *argv[] = {bin,      "--cgroup-root",   f->cg, "--proc-root", f->proc, "--state-dir",
                         f->state, (char *)extra_arg, NULL};
         struct run_result r;
         fstree_snapshot(f->root, &f->before);
@@ -151,7 +151,8 @@ static char *changes(struct fixture *f, int skip_record) {
                 if (after.v[i].type == 'x') {
                         free(after.v[i].path);
                         free(after.v[i].content);
-                        memmove(&after.v[i], &after.v[i + 1], (after.n - i - 1) * sizeof(after.v[0]));
+                        memmove(&after.v[i], &after.v[i + 1],
+                                (after.n - i - 1) * sizeof(after.v[0]));
                         after.n--;
                 } else
                         i++;
@@ -164,12 +165,11 @@ static char *changes(struct fixture *f, int skip_record) {
 
 #define CHANGED(cg, file, from, to) "changed cg" cg "/" file ": '" from "' -> '" to "'\n"
 
-static const char *const full_set_changes =
-        CHANGED(CG_FS, "memory.high", "max\n", HIGH_90)
+static const char *const full_set_changes = CHANGED(CG_FS, "memory.high", "max\n", HIGH_90)
         CHANGED(CG_FS, "memory.low", "0\n", "134217728")
-        CHANGED(CG_FS, "memory.min", "0\n", "67108864")
-        CHANGED(CG_FS, "memory.oom.group", "0\n", "0")
-        CHANGED(CG_FS, "memory.swap.max", "max\n", "0");
+                CHANGED(CG_FS, "memory.min", "0\n", "67108864")
+                        CHANGED(CG_FS, "memory.oom.group", "0\n", "0")
+                                CHANGED(CG_FS, "memory.swap.max", "max\n", "0");
 
 #include <json-c/json.h>
 
@@ -394,10 +394,10 @@ static void test_missing_swap_knob(void **state) {
         assert_int_equal(exit_code(&r), 0);
         assert_non_null(strstr(r.err, "warning: the kernel has no memory.swap.max"));
         char *d = changes(f, 1);
-        assert_string_equal(d, CHANGED(CG_FS, "memory.high", "max\n", HIGH_90)
-                                       CHANGED(CG_FS, "memory.low", "0\n", "134217728")
+        assert_string_equal(d, CHANGED(CG_FS, "memory.high", "max\n",
+                                       HIGH_90) CHANGED(CG_FS, "memory.low", "0\n", "134217728")
                                        CHANGED(CG_FS, "memory.min", "0\n", "67108864")
-                                       CHANGED(CG_FS, "memory.oom.group", "0\n", "0"));
+                                               CHANGED(CG_FS, "memory.oom.group", "0\n", "0"));
         struct json_object *rec = load_record(f);
         assert_null(jstr(rec, "applied.memory.swap.max"));
         json_object_put(rec);
@@ -486,8 +486,10 @@ static void test_bad_values(void **state) {
                 {"\"memqos.io/memory-high\":\"101%\"", "expected a percentage from 0% to 100%"},
                 {"\"memqos.io/oom-group\":\"yes\"", "expected \"true\" or \"false\""},
                 {"\"memqos.io/priority\":\"urgent\"", "expected a priority tier"},
-                {"\"memqos.io/memory-hihg\":\"1Gi\"", "unknown annotation \"memqos.io/memory-hihg\""},
-                {"\"memroy-high.memqos.io/app\":\"1Gi\"", "unknown annotation \"memroy-high.memqos.io/app\""},
+                {"\"memqos.io/memory-hihg\":\"1Gi\"",
+                 "unknown annotation \"memqos.io/memory-hihg\""},
+                {"\"memroy-high.memqos.io/app\":\"1Gi\"",
+                 "unknown annotation \"memroy-high.memqos.io/app\""},
                 {"\"memory-high.memqos.io/App\":\"1Gi\"", "\"App\" is not a container name"},
                 {"\"memqos.io/memory-min\":\"256Mi\",\"memqos.io/memory-high\":\"128Mi\"",
                  "memqos.io/memory-min=256Mi (268435456) is above memqos.io/memory-high=128Mi "

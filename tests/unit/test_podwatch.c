@@ -44,7 +44,7 @@ static void test_mark_and_clear(void **state) {
         const int wds[4] = {7, 3, 5, 12};
         assert_int_equal(mq_podwatch_set(&w, wds, uids, 4), 0);
         mq_podwatch_clear_all(&w);
-        assert_true(mq_podwatch_mark(&w, 5)); /* d-uid */
+        assert_true(mq_podwatch_mark(&w, 5));  /* d-uid */
         assert_true(mq_podwatch_mark(&w, 12)); /* b-uid */
         assert_false(mq_podwatch_mark(&w, 4));
         assert_false(mq_podwatch_changed(&w, "a-uid"));
