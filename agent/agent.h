@@ -95,6 +95,13 @@ struct agent {
         struct agent_pod_changes pod_changes;
         struct agent_usage usage;
         bool usage_deferred; /* the last refresh ranked on old usage where it mattered */
+        /* During a refresh: each pod's decision state by its index in the
+         * snapshot, found once instead of a search per question (refresh.c). */
+        struct {
+                const struct mq_pod *base;
+                size_t n;
+                const struct mq_pod_state **of;
+        } state_index;
         struct agent_counters cnt;
         struct agent_recent recent[AGENT_RECENT_MAX];
         size_t n_recent; /* total appended; ring index = n_recent % MAX */

@@ -28,7 +28,31 @@ static int cmp_uid(const void *key, const void *elem) {
 }
 
 const struct mq_pod_state *refresh_state_of(const struct agent *a, const struct mq_pod *p) {
+        if (a->state_index.of && p >= a->state_index.base &&
+            p < a->state_index.base + a->state_index.n)
+                return a->state_index.of[p - a->state_index.base];
         return bsearch(p->uid, a->st.pods, a->st.n_pods, sizeof(*a->st.pods), cmp_uid);
+}
+
+/* Index the states of s's pods (a->st does not change during a refresh). */
+static int index_states(struct agent *a, const struct mq_snapshot *s) {
+        const struct mq_pod_state **of = calloc(s->n_pods + 1, sizeof(*of));
+        if (!of)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_pods; i++)
+                of[i] = bsearch(s->pods[i].uid, a->st.pods, a->st.n_pods, sizeof(*a->st.pods),
+                                cmp_uid);
+        a->state_index.base = s->pods;
+        a->state_index.n = s->n_pods;
+        a->state_index.of = of;
+        return 0;
+}
+
+static void index_done(struct agent *a) {
+        free(a->state_index.of);
+        a->state_index.of = NULL;
+        a->state_index.base = NULL;
+        a->state_index.n = 0;
 }
 
 /* The livelock guard samples a pod's memory.events (and memory.pressure)
@@ -212,7 +236,7 @@ static int read_marked(struct agent *a, struct mq_snapshot *s, uint8_t *mark, en
 }
 
 /* Drop the pods found gone, as a full scan would not have them. */
-static void compact(struct mq_snapshot *s, uint8_t *mark) {
+static void compact(struct agent *a, struct mq_snapshot *s, uint8_t *mark) {
         size_t w = 0;
         for (size_t i = 0; i < s->n_pods; i++) {
                 if (mark[i] == NEED_GONE) {
@@ -220,9 +244,11 @@ static void compact(struct mq_snapshot *s, uint8_t *mark) {
                         continue;
                 }
                 s->pods[w] = s->pods[i];
+                if (a->state_index.of && i < a->state_index.n)
+                        a->state_index.of[w] = a->state_index.of[i];
                 mark[w++] = mark[i];
         }
-        s->n_pods = w;
+        s->n_pods = a->state_index.n = w;
 }
 
 /* With fresh figures the ranking may move: the pods the ladder tries first
@@ -254,7 +280,7 @@ static int read_for_emergency(struct agent *a, struct mq_snapshot *s, uint8_t *m
                 }
         }
         int r = n ? read_marked(a, s, mark, NEED_LIMITS) : 0;
-        compact(s, mark);
+        compact(a, s, mark);
         return r;
 }
 
@@ -265,7 +291,9 @@ static int refresh(struct agent *a, struct mq_snapshot *s, size_t *order, uint8_
                    bool may_act, bool usage_now, size_t *unchanged) {
         bool critical = refresh_below(s, a->cfg.watermark_kill_pct);
         refresh_apply_pod_changes(a, s, mark);
-        int r = 0;
+        int r = index_states(a, s);
+        if (r < 0)
+                return r;
         /* Nothing to act on by the last figures: maybe a pod grew into a
          * candidate, and waiting would lose the wakeup. */
         if (may_act && !usage_now && !refresh_has_candidate(a, s, critical))
@@ -281,7 +309,7 @@ static int refresh(struct agent *a, struct mq_snapshot *s, size_t *order, uint8_
                 r = read_marked(a, s, mark, NEED_NONE);
         if (r < 0)
                 return r;
-        compact(s, mark);
+        compact(a, s, mark);
         if (critical && (r = read_for_emergency(a, s, mark)) < 0)
                 return r;
         return !may_act || first_are_fresh(a, s, mark, critical) ? 0 : -EAGAIN;
@@ -312,6 +340,7 @@ static int refresh_in_place(struct agent *a, struct mq_snapshot *s, bool may_act
         size_t unchanged = 0;
         int r = order && mark ? refresh(a, s, order, mark, may_act, usage_now, &unchanged)
                               : -ENOMEM;
+        index_done(a);
         free(order);
         free(mark);
         if (r < 0)
