@@ -243,10 +243,13 @@ static void compact(struct agent *a, struct mq_snapshot *s, uint8_t *mark) {
                         free(s->pods[i].containers);
                         continue;
                 }
-                s->pods[w] = s->pods[i];
-                if (a->state_index.of && i < a->state_index.n)
-                        a->state_index.of[w] = a->state_index.of[i];
-                mark[w++] = mark[i];
+                if (w != i) { /* ~1 KiB a pod: copy only what moves */
+                        s->pods[w] = s->pods[i];
+                        if (a->state_index.of && i < a->state_index.n)
+                                a->state_index.of[w] = a->state_index.of[i];
+                        mark[w] = mark[i];
+                }
+                w++;
         }
         s->n_pods = a->state_index.n = w;
 }
