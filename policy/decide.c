@@ -190,6 +190,17 @@ static int cmp_state_uid(const void *a, const void *b) {
         return strcmp(((const struct mq_pod_state *)a)->uid, ((const struct mq_pod_state *)b)->uid);
 }
 
+static int cmp_key_state_uid(const void *key, const void *elem) {
+        return strcmp(key, ((const struct mq_pod_state *)elem)->uid);
+}
+
+static bool sorted_by_uid(const struct mq_pod_state *v, size_t n) {
+        for (size_t i = 1; i < n; i++)
+                if (strcmp(v[i - 1].uid, v[i].uid) > 0)
+                        return false;
+        return true;
+}
+
 /* Carry each snapshot pod's state over (by UID) into a new array parallel to
  * snap->pods. Pods that vanished are not carried: they are dropped. */
 static struct mq_pod_state *carry_states(const struct mq_snapshot *snap,
@@ -197,19 +208,61 @@ static struct mq_pod_state *carry_states(const struct mq_snapshot *snap,
         struct mq_pod_state *ps = calloc(snap->n_pods ? snap->n_pods : 1, sizeof(*ps));
         if (!ps)
                 return NULL;
-        if (old->n_pods > 1)
+        /* Sorted by the last commit; a caller may have built it otherwise. */
+        if (old->n_pods > 1 && !sorted_by_uid(old->pods, old->n_pods))
                 qsort(old->pods, old->n_pods, sizeof(*old->pods), cmp_state_uid);
         for (size_t i = 0; i < snap->n_pods; i++) {
-                struct mq_pod_state key = {0};
-                (void)snprintf(key.uid, sizeof(key.uid), "%s", snap->pods[i].uid);
+                const char *uid = snap->pods[i].uid;
                 const struct mq_pod_state *prev =
-                        old->n_pods
-                                ? bsearch(&key, old->pods, old->n_pods, sizeof(key), cmp_state_uid)
-                                : NULL;
-                ps[i] = prev ? *prev : key;
+                        old->n_pods ? bsearch(uid, old->pods, old->n_pods, sizeof(*old->pods),
+                                              cmp_key_state_uid)
+                                    : NULL;
+                if (prev)
+                        ps[i] = *prev;
+                else
+                        (void)snprintf(ps[i].uid, sizeof(ps[i].uid), "%s", uid);
                 ps[i].seen = true;
         }
         return ps;
+}
+
+/* The states in UID order for the next carry_states(): sort small keys
+ * (the UID's first 8 bytes, then the UID) and move each state once, rather
+ * than merge-sorting the states themselves. NULL: no memory (the caller
+ * sorts in place). */
+struct state_key {
+        uint64_t uid8;
+        const char *uid;
+        size_t index;
+};
+
+static int cmp_state_keys(const void *a, const void *b) {
+        const struct state_key *x = a, *y = b;
+        if (x->uid8 != y->uid8)
+                return x->uid8 < y->uid8 ? -1 : 1;
+        return strcmp(x->uid, y->uid);
+}
+
+static struct mq_pod_state *states_by_uid(const struct mq_pod_state *ps, size_t n) {
+        struct state_key *keys = calloc(n ? n : 1, sizeof(*keys));
+        struct mq_pod_state *out = calloc(n ? n : 1, sizeof(*out));
+        if (!keys || !out) {
+                free(keys);
+                free(out);
+                return NULL;
+        }
+        for (size_t i = 0; i < n; i++) {
+                uint64_t v = 0;
+                size_t k = 0;
+                for (; k < 8 && ps[i].uid[k]; k++)
+                        v = v << 8 | (unsigned char)ps[i].uid[k];
+                keys[i] = (struct state_key){v << (8 * (8 - k)), ps[i].uid, i};
+        }
+        qsort(keys, n, sizeof(*keys), cmp_state_keys);
+        for (size_t i = 0; i < n; i++)
+                out[i] = ps[keys[i].index];
+        free(keys);
+        return out;
 }
 
 /* Episode bookkeeping; then the ladder while pressure lasts, or the relax
@@ -250,8 +303,14 @@ static int commit(struct decide_ctx *c, struct mq_agent_state *state, struct mq_
                 memcpy(out->v + out->n, c->acts.v, c->acts.n * sizeof(*c->acts.v));
                 out->n = need;
         }
-        if (c->snap->n_pods > 1)
-                qsort(c->ps, c->snap->n_pods, sizeof(*c->ps), cmp_state_uid);
+        if (c->snap->n_pods > 1) {
+                struct mq_pod_state *sorted = states_by_uid(c->ps, c->snap->n_pods);
+                if (sorted) {
+                        free(c->ps);
+                        c->ps = sorted;
+                } else
+                        qsort(c->ps, c->snap->n_pods, sizeof(*c->ps), cmp_state_uid);
+        }
         free(state->pods);
         *state = *c->st;
         state->pods = c->ps;
