@@ -110,6 +110,7 @@ struct agent {
         uint64_t last_note_ms;
         uint64_t wake_us; /* CLOCK_MONOTONIC when epoll_wait last returned, 0 in `once` */
         uint64_t write_start_us, write_end_us; /* around the action being logged (act.c) */
+        uint64_t scan_done_us, decide_done_us; /* this cycle's snapshot and decision (loop.c) */
         char boot_id[40]; /* kernel boot_id: persisted state is valid within one boot */
         /* Container cgroups whose memory.high the livelock guard raised:
          * reconcile must not put the record's value back under it. */

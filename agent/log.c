@@ -148,6 +148,16 @@ void log_action(struct agent *a, const struct mq_snapshot *snap, const struct mq
         if (a && a->wake_us) {
                 json_object_object_add(o, "since_wakeup_us",
                                        json_object_new_uint64(agent_now_us() - a->wake_us));
+                /* Where the time went: the snapshot, the decision, the
+                 * write (decide_us includes a second read when the decision
+                 * asked for current usage first). */
+                if (a->scan_done_us >= a->wake_us && a->decide_done_us >= a->scan_done_us) {
+                        json_object_object_add(
+                                o, "scan_us", json_object_new_uint64(a->scan_done_us - a->wake_us));
+                        json_object_object_add(
+                                o, "decide_us",
+                                json_object_new_uint64(a->decide_done_us - a->scan_done_us));
+                }
                 if (a->write_start_us >= a->wake_us && a->write_end_us >= a->write_start_us) {
                         json_object_object_add(
                                 o, "issued_after_us",

@@ -133,6 +133,7 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         if (r == -EAGAIN)
                 r = full_scan(l, trigger, &snap, &err);
         l->last_scan_ms = l->last_meminfo_ms = agent_now_ms();
+        a->scan_done_us = agent_now_us();
         l->pending = false;
         if (r < 0) {
                 log_warn("scan failed: %s", err.msg);
@@ -149,6 +150,7 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         r = mq_decide(&a->cfg, &snap, &a->st, &acts);
         if (r == -ESTALE)
                 r = decide_again(l, &snap, &partial, &acts);
+        a->decide_done_us = agent_now_us();
         l->decide_deadline_ms = mq_next_deadline_ms(&a->cfg, &a->st);
         a->cnt.decisions++;
         l->last_decide_ms = l->last_scan_ms;

@@ -50,7 +50,7 @@ while [ $ep -le $EPISODES ]; do
   acted() { tail -n +$((lines + 1)) "$AG_OUT" | grep -v '"action":"\(propagate\|note\)"' | grep -q "pod$uid/"; }
   if wait_until 15 acted; then
     tail -n +$((lines + 1)) "$AG_OUT" | grep -v '"action":"\(propagate\|note\)"' | grep "pod$uid/" | head -n 1 |
-      sed -n 's/.*"time":"[^"]*T\([0-9]*\):\([0-9]*\):\([0-9.]*\)Z".*"trigger":"\([^"]*\)".*"action":"\([^"]*\)".*"since_wakeup_us":\([0-9]*\),"issued_after_us":\([0-9]*\).*/\1 \2 \3 \4 \5 \6 \7/p' >>/tmp/bench-samples
+      sed -n 's/.*"time":"[^"]*T\([0-9]*\):\([0-9]*\):\([0-9.]*\)Z".*"trigger":"\([^"]*\)".*"action":"\([^"]*\)".*"since_wakeup_us":\([0-9]*\),"scan_us":\([0-9]*\),"decide_us":\([0-9]*\),"issued_after_us":\([0-9]*\).*/\1 \2 \3 \4 \5 \6 \9 \7 \8/p' >>/tmp/bench-samples
   else
     emit "# $KTAG $SCEN: episode $ep: no action within 15 s: MemAvailable $(meminfo_mib MemAvailable) MiB, oom_kill $(vmstat oom_kill), agent: $(ag_metric memqos_pods) pods, $(ag_metric memqos_full_scans_total) full scans"
     tail -n +$((lines + 1)) "$AG_OUT" | tail -n 3 | cut -c1-400 | while read -r l; do emit "#   $l"; done
@@ -79,6 +79,11 @@ i50=$(awk '{print $7}' /tmp/bench-samples | pct 50)
 i99=$(awk '{print $7}' /tmp/bench-samples | pct 99)
 imax=$(awk '{print $7}' /tmp/bench-samples | pct 100)
 imean=$(awk '{s += $7} END {if (NR) printf "%d", s / NR}' /tmp/bench-samples)
+# Its parts: the snapshot (refresh), the decision.
+s50=$(awk '{print $8}' /tmp/bench-samples | pct 50)
+s99=$(awk '{print $8}' /tmp/bench-samples | pct 99)
+d50=$(awk '{print $9}' /tmp/bench-samples | pct 50)
+d99=$(awk '{print $9}' /tmp/bench-samples | pct 99)
 # The 1 s poller: from the wakeup (action time less since_wakeup_us) to the
 # next whole second, in microseconds.
 awk '{t = $3 * 1000000 - $6; r = t % 1000000; if (r < 0) r += 1000000; print 1000000 - r}' /tmp/bench-samples >/tmp/bench-poll
@@ -95,6 +100,8 @@ say "| measure                                   | p50        | p99        | mea
 say "|-------------------------------------------|------------|------------|------------|------------|"
 say "$(printf '| %-41s | %7s us | %7s us | %7s us | %7s us |' "memqos-agent: wakeup -> first write done" "$w50" "$w99" "$wmean" "$wmax")"
 say "$(printf '| %-41s | %7s us | %7s us | %7s us | %7s us |' "memqos-agent: wakeup -> write issued" "$i50" "$i99" "$imean" "$imax")"
+say "$(printf '| %-41s | %7s us | %7s us | %10s | %10s |' "  of which: snapshot (refresh)" "$s50" "$s99" "" "")"
+say "$(printf '| %-41s | %7s us | %7s us | %10s | %10s |' "  of which: decision" "$d50" "$d99" "" "")"
 say "$(printf '| %-41s | %7s us | %7s us | %7s us | %10s |' "1 s poller: same wakeups -> next tick" "$p50" "$p99" "$pmean" "")"
 say "(the poller row starts at the agent's wakeup; a watermark wakeup itself comes up to 100 ms after"
 say " the crossing when MemAvailable is near the watermark: policy/watermark.h)"
