@@ -122,6 +122,15 @@ static size_t first_candidates(const struct agent *a, const struct mq_snapshot *
         return n;
 }
 
+/* What the ladder needs of a candidate is its usage, memory.stat and limits
+ * (NEED_LIMITS); its containers, events and PSI serve the livelock guard,
+ * which asks for them itself. Both asked: everything. */
+static uint8_t candidate_need(uint8_t mark) {
+        if (mark == NEED_NONE)
+                return NEED_LIMITS;
+        return mark >= NEED_LIMITS ? mark : NEED_ALL;
+}
+
 /* Mark what to read of each pod, over what is marked already; the
  * lowest-ranked candidates only when the ladder may act. -EAGAIN when too
  * many need a full read. *unchanged: memory.events files left unread since
@@ -137,7 +146,7 @@ static int pick(const struct agent *a, const struct mq_snapshot *s, uint8_t *mar
         size_t first[REFRESH_CANDIDATES];
         size_t k = may_act ? first_candidates(a, s, mark, critical, first) : 0;
         for (size_t j = 0; j < k; j++)
-                mark[first[j]] = NEED_ALL;
+                mark[first[j]] = candidate_need(mark[first[j]]);
         size_t n = 0;
         for (size_t i = 0; i < s->n_pods; i++)
                 n += mark[i] == NEED_ALL;
@@ -261,7 +270,7 @@ static bool first_are_fresh(const struct agent *a, const struct mq_snapshot *s, 
         size_t first[REFRESH_CANDIDATES];
         size_t k = first_candidates(a, s, mark, critical, first);
         for (size_t j = 0; j < k; j++)
-                if (mark[first[j]] != NEED_ALL)
+                if (mark[first[j]] < NEED_LIMITS || mark[first[j]] == NEED_GONE)
                         return false;
         return true;
 }
