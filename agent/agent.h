@@ -65,6 +65,7 @@ struct agent_counters {
         uint64_t scans, full_scans, decisions; /* scans: snapshots, full or refreshed */
         uint64_t partial_scans;                /* decisions on a refreshed copy (refresh.c) */
         uint64_t usage_passes;     /* memory.current of the low groups read after a decision */
+        uint64_t usage_reads;      /* memory.current files read by usage passes */
         uint64_t events_unchanged; /* memory.events reads saved: no inotify event since (refresh.c)
                                     */
         uint64_t reloads, reload_errors;
@@ -95,6 +96,12 @@ struct agent {
         struct agent_pod_changes pod_changes;
         struct agent_usage usage;
         bool usage_deferred; /* the last refresh ranked on old usage where it mattered */
+        /* Pods created lately, the first read of a usage pass (refresh-pods.c). */
+        struct {
+                char uid[MQ_POD_UID_MAX];
+                uint64_t ms;
+        } recent_born[16];
+        size_t n_born; /* total ever; ring index = n_born % 16 */
         /* During a refresh: each pod's decision state by its index in the
          * snapshot, found once instead of a search per question (refresh.c). */
         struct {

@@ -54,6 +54,9 @@ char *metrics_text(const struct agent *a) {
         counter(f, "memqos_usage_passes_total",
                 "Usage of the lowest-ranked pods read after a decision ranked on older usage.",
                 c->usage_passes);
+        counter(f, "memqos_usage_reads_total",
+                "Pod memory.current files read by usage passes (the rest bounded by their parent).",
+                c->usage_reads);
         counter(f, "memqos_events_unchanged_total",
                 "Pod memory.events reads saved: no inotify event since the last read.",
                 c->events_unchanged);

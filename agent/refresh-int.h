@@ -26,7 +26,7 @@ bool refresh_gone(int r);
 
 /* Pods created since the last full scan join s (marked NEED_ALL), pods
  * removed are marked NEED_GONE. s must have room for a->pod_changes.n more. */
-void refresh_apply_pod_changes(const struct agent *a, struct mq_snapshot *s, uint8_t *mark);
+void refresh_apply_pod_changes(struct agent *a, struct mq_snapshot *s, uint8_t *mark);
 /* Is any pod a candidate at all? */
 bool refresh_has_candidate(const struct agent *a, const struct mq_snapshot *s, bool critical);
 /* memory.current of the pods that can come first (see refresh-pods.c);

@@ -196,6 +196,7 @@ static struct json_object *report_counters(const struct agent_counters *c) {
         ADD(o, "partial_scans", json_object_new_uint64(c->partial_scans));
         ADD(o, "events_unchanged", json_object_new_uint64(c->events_unchanged));
         ADD(o, "usage_passes", json_object_new_uint64(c->usage_passes));
+        ADD(o, "usage_reads", json_object_new_uint64(c->usage_reads));
         ADD(o, "decisions", json_object_new_uint64(c->decisions));
         ADD(o, "reloads", json_object_new_uint64(c->reloads));
         ADD(o, "reload_errors", json_object_new_uint64(c->reload_errors));

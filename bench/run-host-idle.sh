@@ -105,6 +105,10 @@ for p in "$cg"/kubepods/besteffort/pod*; do
   echo 104857600 >"$p/memory.current"
   printf 'anon 104857600\nfile 0\nshmem 0\ninactive_file 0\nactive_file 0\n' >"$p/memory.stat"
 done
+# Parents hold their children's sum, as the kernel's counters do (the agent
+# bounds the pods it does not read by it).
+echo $((n * 104857600)) >"$cg/kubepods/besteffort/memory.current"
+echo $((n * 104857600)) >"$cg/kubepods/memory.current"
 echo '{"watermarks": {"reclaim_pct": 99.9, "kill_pct": 0}, "ladder": {"step_interval_ms": 100, "kill": false}}' >"$d/busy.json"
 : >"$d/out"
 "$agent" run --config "$d/busy.json" --cgroup-root "$cg" --state-dir "$d/state" >"$d/out" 2>"$d/err" &

@@ -36,14 +36,20 @@ struct daemon {
         char cg[600], proc[600], st[600], sock[600];
 };
 
-static void start(const struct agent_tree *t, struct daemon *dm) {
+/* config: a --config=FILE option, or NULL. */
+static void start_cfg(const struct agent_tree *t, struct daemon *dm, const char *config) {
         snprintf(dm->cg, sizeof(dm->cg), "--cgroup-root=%s", t->cg);
         snprintf(dm->proc, sizeof(dm->proc), "--proc-root=%s", t->proc);
         snprintf(dm->st, sizeof(dm->st), "--state-dir=%s", t->state);
         snprintf(dm->sock, sizeof(dm->sock), "%s/agent.sock", t->state);
-        const char *argv[] = {"memqos-agent", "run", dm->cg, dm->proc, dm->st, "--dry-run", NULL};
+        const char *argv[] = {"memqos-agent", "run",       dm->cg, dm->proc,
+                              dm->st,         "--dry-run", config, NULL};
         agent_daemon_start(t, argv, &dm->d);
         assert_true(agent_wait_exists(dm->sock, 5000));
+}
+
+static void start(const struct agent_tree *t, struct daemon *dm) {
+        start_cfg(t, dm, NULL);
 }
 
 static void stop(struct daemon *dm) {
@@ -234,9 +240,7 @@ static void test_kill_reads_usage_first(void **state) {
         start(&t, &dm);
 
         char *f;
-        assert_true(asprintf(&f, "%s/memory.current", p0 + 1) > 0);
-        fstree_write(t.cg, f, "2147483648\n");
-        free(f);
+        agent_tree_set_current(&t, p0, 2147483648ULL);
         assert_true(asprintf(&f, "%s/memory.stat", p0 + 1) > 0);
         fstree_write(t.cg, f,
                      "anon 2040109465\nfile 107374182\nactive_file 0\n"
@@ -259,11 +263,71 @@ static void test_kill_reads_usage_first(void **state) {
         agent_tree_free(&t);
 }
 
+/* Twenty idle pods (1 MiB each) and a new pod that grows to 1 GiB: the
+ * ladder acts on the new pod. Every usage pass reads the new pod first (it
+ * was created lately) and bounds the others by what their QoS level has
+ * left (20 MiB: none can outrank it), so each pass reads one file, not
+ * twenty-one, though the idle pods come first by the last figures. */
+static void test_usage_bounded_by_parent(void **state) {
+        (void)state;
+        struct agent_tree t, stage;
+        agent_tree_new(&t, AGENT_TREE_SYSTEMD);
+        agent_tree_new(&stage, AGENT_TREE_SYSTEMD);
+        agent_tree_node(&t, 4194304, 3000000, 0.0);
+        char uid[40];
+        for (int i = 0; i < 20; i++) {
+                snprintf(uid, sizeof(uid), "0%07d-2222-3333-4444-555555555555", i);
+                struct agent_tree_pod idle = {uid, "besteffort", 1 * MIB, 1 * MIB, 0, 0, 0,
+                                              0,   NULL};
+                free(agent_tree_pod(&t, AGENT_TREE_SYSTEMD, &idle));
+        }
+        struct agent_tree_pod fresh = {uids[3], "besteffort", 0, 0, 0, 0, 0, 0, NULL};
+        char *p3 = agent_tree_pod(&stage, AGENT_TREE_SYSTEMD, &fresh);
+        fstree_write(t.root, "agent.json", "{\"ladder\": {\"step_interval_ms\": 5000}}\n");
+        char cfg[600];
+        snprintf(cfg, sizeof(cfg), "--config=%s/agent.json", t.root);
+        struct daemon dm;
+        start_cfg(&t, &dm, cfg);
+
+        char *from, *to, *stat;
+        assert_true(asprintf(&from, "%s%s", stage.cg, p3) > 0);
+        assert_true(asprintf(&to, "%s%s", t.cg, p3) > 0);
+        assert_int_equal(rename(from, to), 0);
+        assert_true(wait_pods(&dm, 21));
+        agent_tree_set_current(&t, p3, 1024 * MIB);
+        assert_true(asprintf(&stat, "%s/memory.stat", p3 + 1) > 0);
+        fstree_write(t.cg, stat,
+                     "anon 1073741824\nfile 0\nactive_file 0\ninactive_file 0\nshmem 0\n");
+        agent_tree_node(&t, 4194304, 300000, 0.0); /* 7 %: below the reclaim line */
+        int64_t passes0 = status_int(&dm, "counters.usage_passes");
+        int64_t reads0 = status_int(&dm, "counters.usage_reads");
+        assert_true(agent_wait_text(dm.d.out, "\"action\":\"set-high\"", 5000));
+        usleep(500000); /* watermark ticks: a usage pass after each decision */
+        int64_t passes = status_int(&dm, "counters.usage_passes") - passes0;
+        int64_t reads = status_int(&dm, "counters.usage_reads") - reads0;
+        /* The pass before the first step and one after each decision, each
+         * reading the new pod only. */
+        assert_true(reads >= 1);
+        assert_true(reads <= passes + 1);
+        char *out = agent_slurp(dm.d.out);
+        assert_non_null(strstr(out, uids[3]));
+        assert_null(strstr(out, "00000000-2222"));
+        free(out);
+        stop(&dm);
+        free(from);
+        free(to);
+        free(stat);
+        free(p3);
+        agent_tree_free(&stage);
+        agent_tree_free(&t);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_only_changed_events_reread),
                 cmocka_unit_test(test_pods_come_and_go),
                 cmocka_unit_test(test_kill_reads_usage_first),
+                cmocka_unit_test(test_usage_bounded_by_parent),
         };
         return cmocka_run_group_tests_name("agent-events", tests, NULL, NULL);
 }

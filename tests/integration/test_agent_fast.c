@@ -111,9 +111,7 @@ static void test_fast_pressure_steps(void **state) {
                      "anon 838860800\nfile 104857600\nactive_file 0\n"
                      "inactive_file 83886080\nshmem 0\n");
         free(f);
-        assert_true(asprintf(&f, "%s/memory.current", paths[1] + 1) > 0);
-        fstree_write(t.cg, f, "943718400\n");
-        free(f);
+        agent_tree_set_current(&t, paths[1], grown);
 
         int reclaims[3], highs[3], throttled = 0;
         for (int k = 0; k < 250 && throttled < 3; k++) {

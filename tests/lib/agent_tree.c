@@ -105,6 +105,29 @@ static void write_u64(const struct agent_tree *t, const char *dir, const char *f
         free(s);
 }
 
+static uint64_t read_current(const struct agent_tree *t, const char *dir) {
+        char *rel = xasprintf("%s/memory.current", dir + 1);
+        char *v = fstree_read(t->cg, rel);
+        uint64_t n = v ? strtoull(v, NULL, 10) : 0;
+        free(v);
+        free(rel);
+        return n;
+}
+
+/* As the kernel's hierarchical counter: every ancestor's memory.current
+ * moves with the child's (the agent bounds unread pods by their parent's). */
+void agent_tree_set_current(const struct agent_tree *t, const char *cgpath, uint64_t v) {
+        uint64_t old = read_current(t, cgpath);
+        write_u64(t, cgpath + 1, "memory.current", v);
+        char *dir = xasprintf("%s", cgpath);
+        for (char *slash = strrchr(dir, '/'); slash && slash != dir; slash = strrchr(dir, '/')) {
+                *slash = '\0';
+                uint64_t cur = read_current(t, dir);
+                write_u64(t, dir + 1, "memory.current", cur + v - old);
+        }
+        free(dir);
+}
+
 char *agent_tree_pod(const struct agent_tree *t, enum agent_tree_driver d,
                      const struct agent_tree_pod *p) {
         char *path;
@@ -121,7 +144,7 @@ char *agent_tree_pod(const struct agent_tree *t, enum agent_tree_driver d,
                                  g ? "" : p->qos, uid);
         }
         cgroup_dir(t, path);
-        write_u64(t, path, "memory.current", p->current);
+        agent_tree_set_current(t, path, p->current);
         write_u64(t, path, "memory.min", p->min);
         write_u64(t, path, "memory.low", p->low);
         char *hp = xasprintf("%s/memory.high", path),

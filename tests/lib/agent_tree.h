@@ -40,6 +40,10 @@ void agent_tree_node(const struct agent_tree *t, uint64_t total_kb, uint64_t ava
 char *agent_tree_pod(const struct agent_tree *t, enum agent_tree_driver d,
                      const struct agent_tree_pod *p);
 
+/* Set a cgroup's memory.current (path from the cgroup root) and move every
+ * ancestor's by as much, as the kernel's hierarchical counter does. */
+void agent_tree_set_current(const struct agent_tree *t, const char *cgpath, uint64_t v);
+
 /* A container cgroup below a pod; returns its path, malloc'd. */
 char *agent_tree_container(const struct agent_tree *t, enum agent_tree_driver d,
                            const char *pod_path, const char *id, const char *high);
