@@ -256,7 +256,8 @@ static struct mq_pod_state *states_by_uid(const struct mq_pod_state *ps, size_t 
                 size_t k = 0;
                 for (; k < 8 && ps[i].uid[k]; k++)
                         v = v << 8 | (unsigned char)ps[i].uid[k];
-                keys[i] = (struct state_key){v << (8 * (8 - k)), ps[i].uid, i};
+                v = k == 0 ? 0 : k == 8 ? v : v << (8 * (8 - k));
+                keys[i] = (struct state_key){v, ps[i].uid, i};
         }
         qsort(keys, n, sizeof(*keys), cmp_state_keys);
         for (size_t i = 0; i < n; i++)

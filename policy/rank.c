@@ -59,7 +59,8 @@ static uint64_t uid_prefix(const char *uid) {
         size_t i = 0;
         for (; i < 8 && uid[i]; i++)
                 v = v << 8 | (unsigned char)uid[i];
-        return v << (8 * (8 - i)); /* a shorter UID sorts first, as in strcmp() */
+        /* A shorter UID sorts first, as in strcmp(). */
+        return i == 0 ? 0 : i == 8 ? v : v << (8 * (8 - i));
 }
 
 static int cmp_keys(const void *a, const void *b) {

@@ -79,6 +79,9 @@ i50=$(awk '{print $7}' /tmp/bench-samples | pct 50)
 i99=$(awk '{print $7}' /tmp/bench-samples | pct 99)
 imax=$(awk '{print $7}' /tmp/bench-samples | pct 100)
 imean=$(awk '{s += $7} END {if (NR) printf "%d", s / NR}' /tmp/bench-samples)
+sort -k6 -n /tmp/bench-samples | tail -n 3 | while read -r _ _ _ tr ac us is sc de; do
+  emit "# $KTAG $SCEN: slow sample: $tr $ac: $us us (snapshot $sc, decision $de, issued $is)"
+done
 # Its parts: the snapshot (refresh), the decision.
 s50=$(awk '{print $8}' /tmp/bench-samples | pct 50)
 s99=$(awk '{print $8}' /tmp/bench-samples | pct 99)
