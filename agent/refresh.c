@@ -36,8 +36,7 @@ const struct mq_pod_state *refresh_state_of(const struct agent *a, const struct 
 
 /* Index the states of s's pods (a->st does not change during a refresh). */
 static int index_states(struct agent *a, const struct mq_snapshot *s) {
-        const struct mq_pod_state **of =
-                calloc(s->n_pods + 1, sizeof(const struct mq_pod_state *));
+        const struct mq_pod_state **of = calloc(s->n_pods + 1, sizeof(const struct mq_pod_state *));
         if (!of)
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_pods; i++)
