@@ -17,9 +17,6 @@ static struct mq_pod *find_cgroup(struct mq_snapshot *s, const char *cgroup) {
         return NULL;
 }
 
-/* Pods created since the last full scan join the snapshot, to be read in
- * full (they have no state yet: must_read()); pods removed leave it. s has
- * room for every change (copy_snap()). */
 #define RECENT_BORN_MS 120000
 
 static void note_born(struct agent *a, const char *uid) {
@@ -28,16 +25,28 @@ static void note_born(struct agent *a, const char *uid) {
         a->recent_born[k].ms = agent_now_ms();
 }
 
-/* Created within RECENT_BORN_MS: a new workload is the usual sudden grower. */
-static bool born_lately(const struct agent *a, const struct mq_pod *p, uint64_t now) {
+/* The UIDs of the pods created within RECENT_BORN_MS (a new workload is the
+ * usual sudden grower); returns how many. */
+static size_t born_lately(const struct agent *a, uint64_t now,
+                          const char *ret[static ELEMENTSOF(a->recent_born)]) {
         size_t n = a->n_born < ELEMENTSOF(a->recent_born) ? a->n_born : ELEMENTSOF(a->recent_born);
+        size_t m = 0;
         for (size_t k = 0; k < n; k++)
-                if (now < a->recent_born[k].ms + RECENT_BORN_MS &&
-                    streq(a->recent_born[k].uid, p->uid))
+                if (now < a->recent_born[k].ms + RECENT_BORN_MS)
+                        ret[m++] = a->recent_born[k].uid;
+        return m;
+}
+
+static bool among(const char *uid, const char *const *uids, size_t n) {
+        for (size_t k = 0; k < n; k++)
+                if (streq(uid, uids[k]))
                         return true;
         return false;
 }
 
+/* Pods created since the last full scan join the snapshot, to be read in
+ * full (they have no state yet: must_read()); pods removed leave it. s has
+ * room for every change (refresh_in_place()). */
 void refresh_apply_pod_changes(struct agent *a, struct mq_snapshot *s, uint8_t *mark) {
         for (size_t i = 0; i < a->pod_changes.n; i++) {
                 const struct agent_pod_change *c = &a->pod_changes.v[i];
@@ -193,10 +202,11 @@ static int usage_pass(struct agent *a, struct mq_snapshot *s, const size_t *orde
                 u->bidx[i] = bound_of(u->b, &u->nb, s->pods[i].cgroup);
         read_bounds(a, u->b, u->nb);
         const struct mq_pod *best = NULL;
-        uint64_t now = agent_now_ms();
+        const char *recent[ELEMENTSOF(a->recent_born)];
+        size_t n_recent = born_lately(a, agent_now_ms(), recent);
         for (size_t i = 0; i < s->n_pods; i++)
                 if (mark[i] != NEED_GONE &&
-                    (born_lately(a, &s->pods[i], now) ||
+                    ((n_recent && among(s->pods[i].uid, recent, n_recent)) ||
                      (mark[i] == NEED_ALL && !refresh_state_of(a, &s->pods[i])))) {
                         int r = read_one_usage(a, s, u, mark, i);
                         if (r < 0)
