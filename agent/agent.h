@@ -41,6 +41,7 @@ struct agent_pod_changes {
         size_t n, cap;
         struct agent_pod_change {
                 bool born;
+                char uid[MQ_POD_UID_MAX];
                 char cgroup[512]; /* as mq_pod.cgroup */
         } * v;
         bool overflow; /* too many to keep: take a full scan */

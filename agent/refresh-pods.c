@@ -1,21 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Between full scans: pods whose cgroups came or went (from inotify), and
  * the usage pass that keeps the ranking current. */
-#include <fcntl.h>
-
-#include "cgfs.h"
 #include "decide-int.h"
-#include "kubepath.h"
 #include "refresh-int.h"
 #include "scan.h"
 #include "usage.h"
-
-static struct mq_pod *find_cgroup(struct mq_snapshot *s, const char *cgroup) {
-        for (size_t i = 0; i < s->n_pods; i++)
-                if (streq(s->pods[i].cgroup, cgroup))
-                        return &s->pods[i];
-        return NULL;
-}
 
 #define RECENT_BORN_MS 120000
 
@@ -50,18 +39,16 @@ static bool among(const char *uid, const char *const *uids, size_t n) {
 void refresh_apply_pod_changes(struct agent *a, struct mq_snapshot *s, uint8_t *mark) {
         for (size_t i = 0; i < a->pod_changes.n; i++) {
                 const struct agent_pod_change *c = &a->pod_changes.v[i];
-                struct mq_pod *p = find_cgroup(s, c->cgroup);
-                if (p) {
-                        mark[p - s->pods] = c->born ? NEED_ALL : NEED_GONE;
+                const struct mq_pod *found = scan_find_pod(s, c->cgroup);
+                if (found) {
+                        mark[found - s->pods] = c->born ? NEED_ALL : NEED_GONE;
                         continue;
                 }
-                const char *base = strrchr(c->cgroup, '/');
-                char uid[MQ_POD_UID_MAX];
-                if (!c->born || !base || kube_pod_uid_from_name(base + 1, uid) < 0)
+                if (!c->born)
                         continue;
-                p = &s->pods[s->n_pods];
-                note_born(a, uid);
-                scan_pod_init(p, uid, c->cgroup);
+                struct mq_pod *p = &s->pods[s->n_pods];
+                note_born(a, c->uid);
+                scan_pod_init(p, c->uid, c->cgroup);
                 scan_apply_records_pod(&a->recs, p);
                 mark[s->n_pods++] = NEED_ALL;
         }
@@ -116,23 +103,13 @@ static void read_bounds(const struct agent *a, struct bound *b, size_t nb) {
         for (size_t i = 0; i < nb; i++) {
                 if (is_kubepods_root(b[i].path))
                         continue;
-                char path[sizeof(b[i].path) + 16];
-                (void)snprintf(path, sizeof(path), "%s/memory.current", b[i].path + 1);
-                _cleanup_close_ int fd = openat(a->cg_fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-                char buf[32];
-                b[i].known = fd >= 0 && cgroup_pread_file(fd, buf, sizeof(buf)) >= 0 &&
-                             cgroup_parse_u64(buf, &b[i].left) == 0;
+                b[i].known = usage_read_path(a, b[i].path, &b[i].left) == 0;
         }
 }
 
 static void spend(struct bound *b, int k, uint64_t v) {
         if (k >= 0)
                 b[k].left = b[k].left > v ? b[k].left - v : 0;
-}
-
-static uint64_t excess_of(const struct mq_pod *p) {
-        uint64_t prot = p->min > p->low ? p->min : p->low;
-        return p->current > prot ? p->current - prot : 0;
 }
 
 struct usage_pass {
@@ -169,7 +146,8 @@ static bool bounded_out(struct mq_snapshot *s, const struct usage_pass *u, size_
                 return false;
         uint64_t left = u->b[k].left;
         struct mq_pod *p = &s->pods[i];
-        if (left >= MQ_POD_FLOOR_BYTES && !(best && same_group(best, p) && left < excess_of(best)))
+        if (left >= MQ_POD_FLOOR_BYTES &&
+            !(best && same_group(best, p) && left < mq_pod_excess(best)))
                 return false;
         if (p->current > left)
                 p->current = left;
@@ -184,7 +162,7 @@ static const struct mq_pod *better(const struct agent *a, const struct mq_snapsh
         if (mark[i] == NEED_GONE || !refresh_candidate(a, p, critical))
                 return best;
         if (!best || later_group(best, p) ||
-            (same_group(best, p) && excess_of(p) > excess_of(best)))
+            (same_group(best, p) && mq_pod_excess(p) > mq_pod_excess(best)))
                 return p;
         return best;
 }

@@ -187,6 +187,13 @@ int scan_read_pod(int fd, struct mq_pod *pod, char *big) {
         return read_containers(fd, pod) == -ENOMEM ? -ENOMEM : 0;
 }
 
+const struct mq_pod *scan_find_pod(const struct mq_snapshot *s, const char *cgroup) {
+        for (size_t i = 0; i < s->n_pods; i++)
+                if (streq(s->pods[i].cgroup, cgroup))
+                        return &s->pods[i];
+        return NULL;
+}
+
 void scan_pod_init(struct mq_pod *p, const char *uid, const char *cgroup) {
         *p = (struct mq_pod){.qos = kube_qos_from_path(cgroup),
                              .priority = MQ_PRIO_NORMAL,

@@ -34,6 +34,8 @@ void snapshot_done(struct mq_snapshot *s);
 /* Fill pod (uid and cgroup set) from its cgroup directory fd, big a
  * BIG_FILE_MAX buffer. -ENOENT when the pod went away. */
 int scan_read_pod(int fd, struct mq_pod *pod, char *big);
+/* The pod of s whose cgroup path is cgroup, or NULL. */
+const struct mq_pod *scan_find_pod(const struct mq_snapshot *s, const char *cgroup);
 /* A pod before its files are read: uid, cgroup path (from the cgroup
  * root, with a leading "/"), QoS class from the path, record defaults. */
 void scan_pod_init(struct mq_pod *p, const char *uid, const char *cgroup);

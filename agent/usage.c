@@ -27,9 +27,9 @@ static struct agent_usage_fd *find(const struct agent_usage *u, const char *uid)
         return u->n ? bsearch(uid, u->v, u->n, sizeof(*u->v), cmp_key) : NULL;
 }
 
-static int open_current(const struct agent *a, const struct mq_pod *pod) {
-        char path[sizeof(pod->cgroup) + 16];
-        int n = snprintf(path, sizeof(path), "%s/memory.current", pod->cgroup + 1);
+static int open_current(const struct agent *a, const char *cgroup) {
+        char path[MQ_CGROUP_PATH_MAX];
+        int n = snprintf(path, sizeof(path), "%s/memory.current", cgroup + 1);
         if (n < 0 || (size_t)n >= sizeof(path))
                 return -ENAMETOOLONG;
         int fd = openat(a->cg_fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -53,7 +53,7 @@ static struct agent_usage_fd *add(struct agent *a, const struct mq_pod *pod) {
         struct agent_usage *u = &a->usage;
         if (grow_array((void **)&u->v, &u->cap, u->n, sizeof(*u->v), 64) < 0)
                 return NULL;
-        int fd = open_current(a, pod);
+        int fd = open_current(a, pod->cgroup);
         if (fd < 0)
                 return NULL;
         size_t at = 0;
@@ -66,18 +66,22 @@ static struct agent_usage_fd *add(struct agent *a, const struct mq_pod *pod) {
         return &u->v[at];
 }
 
+int usage_read_path(const struct agent *a, const char *cgroup, uint64_t *ret) {
+        _cleanup_close_ int fd = open_current(a, cgroup);
+        if (fd < 0)
+                return fd;
+        char buf[32];
+        int r = cgroup_pread_file(fd, buf, sizeof(buf));
+        return r < 0 ? r : cgroup_parse_u64(buf, ret);
+}
+
 int usage_read(struct agent *a, const struct mq_pod *pod, uint64_t *ret) {
         struct agent_usage_fd *e = find(&a->usage, pod->uid);
         if (!e)
                 e = add(a, pod);
+        if (!e) /* no fd to keep (EMFILE, ENOMEM): by path */
+                return usage_read_path(a, pod->cgroup, ret);
         char buf[32];
-        if (!e) { /* no fd to keep (EMFILE, ENOMEM): by path */
-                _cleanup_close_ int fd = open_current(a, pod);
-                if (fd < 0)
-                        return fd;
-                int r = cgroup_pread_file(fd, buf, sizeof(buf));
-                return r < 0 ? r : cgroup_parse_u64(buf, ret);
-        }
         int r = cgroup_pread_file(e->fd, buf, sizeof(buf));
         if (r < 0) {
                 usage_forget(a, pod->uid); /* ENODEV: the cgroup was removed */
@@ -149,7 +153,7 @@ void usage_sync(struct agent *a, const struct mq_snapshot *s) {
                 const struct mq_pod *pod = &s->pods[i];
                 if (bsearch(pod->uid, u->v, known, sizeof(*u->v), cmp_key))
                         continue;
-                int fd = open_current(a, pod);
+                int fd = open_current(a, pod->cgroup);
                 if (fd < 0)
                         continue; /* read by path, or gone */
                 u->v[m].fd = fd;

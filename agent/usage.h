@@ -9,6 +9,9 @@ void usage_raise_nofile(void);
 /* Read the pod's memory.current (opening its fd on first use). -ENOENT or
  * -ENODEV when the pod is gone (its fd is then closed). */
 int usage_read(struct agent *a, const struct mq_pod *pod, uint64_t *ret);
+/* memory.current of any cgroup (path from the cgroup root) by path: open,
+ * read, close. */
+int usage_read_path(const struct agent *a, const char *cgroup, uint64_t *ret);
 /* Close the pod's fd (the pod was removed). */
 void usage_forget(struct agent *a, const char *uid);
 /* After a full scan: keep the fds of the pods it found, open the missing,

@@ -82,24 +82,15 @@ void rewatch(struct loop *l) {
         l->rewatch = false;
 }
 
-static const struct mq_pod *snap_pod(const struct mq_snapshot *s, const char *cgroup) {
-        for (size_t i = 0; i < s->n_pods; i++)
-                if (streq(s->pods[i].cgroup, cgroup))
-                        return &s->pods[i];
-        return NULL;
-}
-
 void watch_born(struct loop *l) {
         struct agent *a = l->a;
         for (size_t i = 0; i < a->pod_changes.n; i++) {
                 const struct agent_pod_change *c = &a->pod_changes.v[i];
-                const char *base = strrchr(c->cgroup, '/');
-                char uid[MQ_POD_UID_MAX];
-                if (!c->born && base && kube_pod_uid_from_name(base + 1, uid) == 0) {
-                        mq_podwatch_remove(&a->events_watch, uid);
-                        usage_forget(a, uid);
+                if (!c->born) {
+                        mq_podwatch_remove(&a->events_watch, c->uid);
+                        usage_forget(a, c->uid);
                 }
-                const struct mq_pod *p = c->born ? snap_pod(&a->snap, c->cgroup) : NULL;
+                const struct mq_pod *p = c->born ? scan_find_pod(&a->snap, c->cgroup) : NULL;
                 if (!p)
                         continue;
                 int wd = add_watch(l, p->cgroup, "memory.events", IN_MODIFY);
@@ -127,6 +118,7 @@ static void on_dir_event(struct loop *l, size_t d, const struct inotify_event *e
         }
         struct agent_pod_change *c = &pc->v[pc->n];
         c->born = ev->mask & (IN_CREATE | IN_MOVED_TO);
+        memcpy(c->uid, uid, sizeof(c->uid));
         int n = snprintf(c->cgroup, sizeof(c->cgroup), "%s/%s", l->dir_paths[d], ev->name);
         if (n < 0 || (size_t)n >= sizeof(c->cgroup))
                 return;

@@ -251,14 +251,8 @@ static struct mq_pod_state *states_by_uid(const struct mq_pod_state *ps, size_t 
                 free(out);
                 return NULL;
         }
-        for (size_t i = 0; i < n; i++) {
-                uint64_t v = 0;
-                size_t k = 0;
-                for (; k < 8 && ps[i].uid[k]; k++)
-                        v = v << 8 | (unsigned char)ps[i].uid[k];
-                v = k == 0 ? 0 : k == 8 ? v : v << (8 * (8 - k));
-                keys[i] = (struct state_key){v, ps[i].uid, i};
-        }
+        for (size_t i = 0; i < n; i++)
+                keys[i] = (struct state_key){str_prefix8(ps[i].uid), ps[i].uid, i};
         qsort(keys, n, sizeof(*keys), cmp_state_keys);
         for (size_t i = 0; i < n; i++)
                 out[i] = ps[keys[i].index];

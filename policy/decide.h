@@ -163,6 +163,9 @@ void mq_agent_state_done(struct mq_agent_state *s);
  * into ret_order (n_pods entries). Pods at or above the protected priority
  * or QoS are still listed; callers check mq_pod_protected(). */
 void mq_rank_pods(const struct mq_snapshot *snap, size_t *ret_order);
+/* Usage the kernel does not protect: memory.current above the larger of
+ * memory.min and memory.low (the ranking's third key). */
+uint64_t mq_pod_excess(const struct mq_pod *p);
 /* The order mq_rank_pods() sorts by: < 0 when x comes first (ties: 0). */
 int mq_pod_rank_cmp(const struct mq_pod *x, const struct mq_pod *y);
 bool mq_pod_protected(const struct mq_config *cfg, const struct mq_pod *pod);

@@ -15,7 +15,7 @@ bool mq_pod_protected(const struct mq_config *cfg, const struct mq_pod *pod) {
 /* Usage the kernel does not protect: above memory.min and memory.low
  * (cgroup-v2.rst: reclaim leaves a cgroup's memory below its effective low
  * alone while unprotected memory is available). */
-static uint64_t excess(const struct mq_pod *p) {
+uint64_t mq_pod_excess(const struct mq_pod *p) {
         uint64_t prot = p->min > p->low ? p->min : p->low;
         return p->current > prot ? p->current - prot : 0;
 }
@@ -34,7 +34,7 @@ int mq_pod_rank_cmp(const struct mq_pod *x, const struct mq_pod *y) {
                 return x->priority < y->priority ? -1 : 1;
         if (x->qos != y->qos)
                 return x->qos < y->qos ? -1 : 1;
-        int r = cmp_u64_desc(excess(x), excess(y));
+        int r = cmp_u64_desc(mq_pod_excess(x), mq_pod_excess(y));
         if (r == 0)
                 r = cmp_u64_desc(x->current, y->current);
         if (r == 0)
@@ -53,15 +53,6 @@ struct rank_key {
         size_t index;
         int priority, qos;
 };
-
-static uint64_t uid_prefix(const char *uid) {
-        uint64_t v = 0;
-        size_t i = 0;
-        for (; i < 8 && uid[i]; i++)
-                v = v << 8 | (unsigned char)uid[i];
-        /* A shorter UID sorts first, as in strcmp(). */
-        return i == 0 ? 0 : i == 8 ? v : v << (8 * (8 - i));
-}
 
 static int cmp_keys(const void *a, const void *b) {
         const struct rank_key *x = a, *y = b;
@@ -103,9 +94,9 @@ void mq_rank_pods(const struct mq_snapshot *snap, size_t *ret_order) {
         }
         for (size_t i = 0; i < n; i++) {
                 const struct mq_pod *p = &snap->pods[i];
-                keys[i] = (struct rank_key){.excess = excess(p),
+                keys[i] = (struct rank_key){.excess = mq_pod_excess(p),
                                             .current = p->current,
-                                            .uid8 = uid_prefix(p->uid),
+                                            .uid8 = str_prefix8(p->uid),
                                             .uid = p->uid,
                                             .index = i,
                                             .priority = (int)p->priority,

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,16 @@ static inline int grow_array(void **v, size_t *cap, size_t n, size_t elem, size_
 
 static inline int negative_errno(void) {
         return errno > 0 ? -errno : -EIO;
+}
+
+/* The first 8 bytes of s, big-endian and zero-padded: compares like
+ * strcmp() as far as they go. */
+static inline uint64_t str_prefix8(const char *s) {
+        uint64_t v = 0;
+        size_t i = 0;
+        for (; i < 8 && s[i]; i++)
+                v = v << 8 | (unsigned char)s[i];
+        return i == 0 ? 0 : i == 8 ? v : v << (8 * (8 - i));
 }
 
 static inline int streq(const char *a, const char *b) {
