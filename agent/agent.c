@@ -14,6 +14,11 @@ bool agent_dry_run(const struct agent *a) {
         return a->opts.dry_run || a->cfg.dry_run;
 }
 
+void agent_headroom(const struct agent *a, struct mq_headroom *ret) {
+        mq_headroom_assess(&a->cfg, a->snap.mem_total, a->snap.mem_available, &a->prot,
+                           mq_fill_meter_rate(&a->fill), ret);
+}
+
 uint64_t agent_now_ms(void) {
         struct timespec ts;
         (void)clock_gettime(CLOCK_MONOTONIC, &ts);

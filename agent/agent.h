@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "decide.h"
+#include "headroom.h"
 #include "podwatch.h"
 #include "record.h"
 
@@ -81,7 +82,7 @@ struct agent_recent {
         char target[160];
         char value[24];
         char result[96];
-        char reason[256];
+        char reason[448];
 };
 
 struct agent {
@@ -92,6 +93,8 @@ struct agent {
         struct mq_agent_state st;
         struct agent_records recs;
         struct mq_snapshot snap;         /* the last scan, for status/explain */
+        struct mq_protected prot;        /* what snap's protection keeps from reclaim */
+        struct mq_fill_meter fill;       /* MemAvailable readings, for the fill rate */
         uint64_t snap_full_ms;           /* when every pod of snap was last read (refresh.c) */
         struct mq_podwatch events_watch; /* pods whose memory.events changed (watch.c) */
         struct agent_pod_changes pod_changes;
@@ -129,6 +132,9 @@ struct agent {
 };
 
 bool agent_dry_run(const struct agent *a);
+/* The headroom now: the last MemAvailable read, the last snapshot's
+ * protection, the measured fill rate (policy/headroom.h). */
+void agent_headroom(const struct agent *a, struct mq_headroom *ret);
 uint64_t agent_now_ms(void);
 uint64_t agent_now_us(void);
 /* Build "<dir>/<name>" into buf; -ENAMETOOLONG when it does not fit. */

@@ -253,6 +253,11 @@ static void print_status(struct json_object *o) {
         printf("%-14s available %s of %s bytes (%s%%), psi some avg10 %s full avg10 %s\n", "node",
                jstr(node, "mem_available"), jstr(node, "mem_total"),
                jstr(node, "mem_available_pct"), jstr(psi, "some_avg10"), jstr(psi, "full_avg10"));
+        printf("%-14s %s bytes (%s%%) after protected cache min %s low %s, shrinking %s B/s, "
+               "level %s\n",
+               "headroom", jstr(node, "headroom"), jstr(node, "headroom_pct"),
+               jstr(node, "protected_cache_min"), jstr(node, "protected_cache_low"),
+               jstr(node, "fill_rate"), jstr(node, "headroom_level"));
         printf("%-14s %s pods, %s records, episode %s\n", "pods", jstr(o, "pods"),
                jstr(o, "records"), jstr(o, "in_episode"));
         struct json_object *c = jget(o, "counters");

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cgfs.h"
+#include "report.h"
 
 /* Format into a buffer in the variadic function itself, as error.c does. */
 void log_warn(const char *fmt, ...) {
@@ -57,7 +58,8 @@ static struct json_object *u64(uint64_t v) {
         return json_object_new_uint64(v);
 }
 
-struct json_object *log_evidence(const struct mq_snapshot *snap, const struct mq_pod *pod) {
+struct json_object *log_evidence(const struct mq_config *cfg, const struct mq_snapshot *snap,
+                                 const struct mq_pod *pod) {
         struct json_object *e = json_object_new_object();
         json_object_object_add(e, "node_psi_some_avg10",
                                json_object_new_double(snap->node_psi.some_avg10));
@@ -65,8 +67,9 @@ struct json_object *log_evidence(const struct mq_snapshot *snap, const struct mq
                                json_object_new_double(snap->node_psi.full_avg10));
         json_object_object_add(e, "node_psi_some_total_us",
                                json_object_new_uint64(snap->node_psi.some_total_us));
-        json_object_object_add(e, "mem_available", u64(snap->mem_available));
-        json_object_object_add(e, "mem_total", u64(snap->mem_total));
+        struct mq_headroom hr;
+        mq_headroom_of_snapshot(cfg, snap, &hr);
+        report_headroom_fields(e, &hr);
         if (!pod)
                 return e;
         struct json_object *p = json_object_new_object();
@@ -134,7 +137,7 @@ void log_action(struct agent *a, const struct mq_snapshot *snap, const struct mq
         json_object_object_add(o, "time", json_object_new_string(time));
         json_object_object_add(o, "trigger",
                                json_object_new_string(mq_trigger_name(snap->trigger)));
-        json_object_object_add(o, "evidence", log_evidence(snap, pod));
+        json_object_object_add(o, "evidence", log_evidence(&a->cfg, snap, pod));
         json_object_object_add(o, "action", json_object_new_string(action));
         json_object_object_add(o, "target", json_object_new_string(target));
         if (value)

@@ -17,9 +17,11 @@ void log_error(const char *fmt, ...) _printf_(1, 2);
 /* Wall-clock time as "2026-11-21T22:48:12.345Z". */
 void log_time_text(char buf[static 32]);
 
-/* The evidence object of a decision: node PSI, MemAvailable and, if pod is
+/* The evidence object of a decision: node PSI, MemAvailable, the protected
+ * page cache and the headroom (policy/headroom.h) and, if pod is
  * non-NULL, the pod's usage, priority and QoS. */
-struct json_object *log_evidence(const struct mq_snapshot *snap, const struct mq_pod *pod);
+struct json_object *log_evidence(const struct mq_config *cfg, const struct mq_snapshot *snap,
+                                 const struct mq_pod *pod);
 
 /* One line: {"time", "trigger", "evidence", "action", "target", "value",
  * "reason", "result"}. value may be NULL. Remembers it for status. */

@@ -20,7 +20,6 @@
 #include "records.h"
 #include "scan.h"
 #include "usage.h"
-#include "watermark.h"
 
 /* Most urgent first: the order in which simultaneous wakeups are reported. */
 int urgency(enum mq_trigger t) {
@@ -141,8 +140,10 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         }
         a->cnt.scans++;
         a->cnt.partial_scans += partial;
+        struct mq_headroom hr;
+        mq_headroom_of_snapshot(&a->cfg, &snap, &hr);
         if (trigger != MQ_TRIGGER_PSI_NODE && trigger != MQ_TRIGGER_PSI_KUBEPODS &&
-            snap.mem_available < mq_watermark_bytes(snap.mem_total, a->cfg.watermark_reclaim_pct))
+            hr.level != MQ_HEADROOM_OK)
                 snap.trigger = MQ_TRIGGER_WATERMARK;
 
         struct mq_actions acts = {0};
@@ -188,6 +189,9 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         }
         snapshot_done(&a->snap);
         a->snap = snap;
+        /* The watermark timer measures the headroom between snapshots
+         * against this snapshot's protection. */
+        mq_protection_compute(&a->snap, NULL, &a->prot);
         if (l->rewatch && !partial)
                 rewatch(l); /* watch the pods a full scan found */
         watch_born(l);
@@ -295,8 +299,8 @@ static void loop_close(struct loop *l) {
 }
 
 /* The watermark timer alone: read /proc/meminfo (one pread) and decide
- * only when MemAvailable fell below the reclaim watermark. Returns true when
- * that was all there was to do. */
+ * only when the headroom fell below the reclaim line (or is critical by its
+ * fill rate). Returns true when that was all there was to do. */
 static bool watermark_only(struct loop *l) {
         struct agent *a = l->a;
         struct mq_meminfo mi;
@@ -307,7 +311,9 @@ static bool watermark_only(struct loop *l) {
                 return false; /* let the full cycle report it */
         a->snap.mem_total = mi.mem_total;
         a->snap.mem_available = mi.mem_available;
-        if (mi.mem_available >= mq_watermark_bytes(mi.mem_total, a->cfg.watermark_reclaim_pct))
+        struct mq_headroom hr;
+        agent_headroom(a, &hr);
+        if (hr.level == MQ_HEADROOM_OK)
                 return true;
         cycle(l, MQ_TRIGGER_WATERMARK);
         return true;

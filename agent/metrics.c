@@ -73,6 +73,21 @@ char *metrics_text(const struct agent *a) {
         gauge(f, "memqos_mem_total_bytes", "MemTotal.", (double)a->snap.mem_total);
         gauge(f, "memqos_mem_available_bytes", "MemAvailable at the last read.",
               (double)a->snap.mem_available);
+        struct mq_headroom hr;
+        agent_headroom(a, &hr);
+        gauge(f, "memqos_protected_cache_min_bytes",
+              "Page cache that effective memory.min keeps from reclaim.", (double)hr.prot.min);
+        gauge(f, "memqos_protected_cache_low_bytes",
+              "Page cache that effective memory.low keeps from reclaim, beyond memory.min.",
+              (double)hr.prot.low);
+        gauge(f, "memqos_headroom_bytes",
+              "MemAvailable net of the protected page cache: what the kernel can give back.",
+              (double)hr.headroom);
+        gauge(f, "memqos_headroom_fill_rate_bytes_per_second",
+              "How fast MemAvailable fell over the last second (0 when it did not).",
+              (double)hr.fill_rate);
+        gauge(f, "memqos_headroom_level", "0 ok, 1 below the reclaim watermark, 2 critical.",
+              (double)hr.level);
         gauge(f, "memqos_node_psi_some_avg10", "Node memory PSI some avg10 (percent).",
               a->snap.node_psi.some_avg10);
         gauge(f, "memqos_node_psi_full_avg10", "Node memory PSI full avg10 (percent).",

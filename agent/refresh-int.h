@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "agent.h"
+#include "headroom.h"
 
 #define REFRESH_CANDIDATES 4 /* lowest-ranked eligible pods read afresh */
 
@@ -16,10 +17,10 @@
 enum need { NEED_NONE = 0, NEED_PSI, NEED_SAMPLE, NEED_LIMITS, NEED_ALL, NEED_GONE };
 
 const struct mq_pod_state *refresh_state_of(const struct agent *a, const struct mq_pod *p);
-/* MemAvailable below pct % of MemTotal in s. */
-bool refresh_below(const struct mq_snapshot *s, double pct);
-/* A pod the ladder may act on; below the kill watermark (critical) only one
- * holding anonymous memory. */
+/* The headroom level of s (policy/headroom.h). */
+enum mq_headroom_level refresh_level(const struct agent *a, const struct mq_snapshot *s);
+/* A pod the ladder may act on; with the headroom critical only one holding
+ * anonymous memory. */
 bool refresh_candidate(const struct agent *a, const struct mq_pod *p, bool critical);
 /* The cgroup went away (ENOENT, or ENODEV reading a removed cgroup's file). */
 bool refresh_gone(int r);

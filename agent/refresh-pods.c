@@ -233,7 +233,7 @@ int scan_usage_pass(struct agent *a, struct mq_snapshot *s) {
         if (order && mark) {
                 mq_rank_pods(s, order);
                 r = refresh_read_usage(a, s, order, mark,
-                                       refresh_below(s, a->cfg.watermark_kill_pct));
+                                       refresh_level(a, s) == MQ_HEADROOM_CRITICAL);
         }
         free(order);
         free(mark);

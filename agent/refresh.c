@@ -19,7 +19,6 @@
 #include "psi.h"
 #include "refresh-int.h"
 #include "scan.h"
-#include "watermark.h"
 
 #define REFRESH_MAX 16 /* more pods to read in full: a full scan instead */
 
@@ -76,19 +75,15 @@ static enum need must_read(const struct agent *a, const struct mq_pod *p, uint64
         return p->events.high != ps->last_events_high || ps->last_rise_ms ? NEED_PSI : NEED_NONE;
 }
 
-bool refresh_below(const struct mq_snapshot *s, double pct) {
-        return s->mem_total && 100.0 * (double)s->mem_available / (double)s->mem_total < pct;
-}
-
-/* decide.c: assess(), the same test: is the node above the watermark? */
-static bool held_test(const struct agent *a, const struct mq_snapshot *s) {
-        return s->trigger != MQ_TRIGGER_WATERMARK &&
-               !refresh_below(s, a->cfg.watermark_reclaim_pct);
+enum mq_headroom_level refresh_level(const struct agent *a, const struct mq_snapshot *s) {
+        struct mq_headroom hr;
+        mq_headroom_of_snapshot(&a->cfg, s, &hr);
+        return hr.level;
 }
 
 /* A pod the ladder may act on (decide-ladder.c: eligible(), advance()); a
  * throttled pod is passed over without reading its figures unless a kill
- * may follow. Below the kill watermark only pods holding anonymous memory
+ * may follow. With the headroom critical only pods holding anonymous memory
  * (killable()) can be the emergency kill's victim. */
 bool refresh_candidate(const struct agent *a, const struct mq_pod *p, bool critical) {
         const struct mq_pod_state *ps = refresh_state_of(a, p);
@@ -136,8 +131,12 @@ static uint8_t candidate_need(uint8_t mark) {
  * many need a full read. *unchanged: memory.events files left unread since
  * no event changed them. */
 static int pick(const struct agent *a, const struct mq_snapshot *s, uint8_t *mark, bool may_act,
-                bool critical, size_t *unchanged) {
-        bool held = held_test(a, s);
+                enum mq_headroom_level level, size_t *unchanged) {
+        /* Above the reclaim line the decision sets PSI stall aside when a
+         * pod is held at memory.high (decide.c: assess()): every pod's
+         * events count then. */
+        bool held = s->trigger != MQ_TRIGGER_WATERMARK && level == MQ_HEADROOM_OK;
+        bool critical = level == MQ_HEADROOM_CRITICAL;
         for (size_t i = 0; i < s->n_pods; i++) {
                 enum need m = must_read(a, &s->pods[i], s->now_ms, held, unchanged);
                 if (mark[i] < m)
@@ -275,7 +274,7 @@ static bool first_are_fresh(const struct agent *a, const struct mq_snapshot *s, 
         return true;
 }
 
-/* Below the kill watermark, when the kill gate holds the next kill back,
+/* With the headroom critical, when the kill gate holds the next kill back,
  * the emergency throttle caps every eligible pod holding anonymous memory
  * that is not throttled yet (decide-ladder.c: emergency_throttle()): it
  * needs their usage and limits now, not as of the last scan. */
@@ -301,8 +300,9 @@ static int read_for_emergency(struct agent *a, struct mq_snapshot *s, uint8_t *m
  * kill (mq_snapshot.usage_stale). */
 static int refresh(struct agent *a, struct mq_snapshot *s, size_t *order, uint8_t *mark,
                    bool may_act, bool usage_now, size_t *unchanged) {
-        bool critical = refresh_below(s, a->cfg.watermark_kill_pct);
         refresh_apply_pod_changes(a, s, mark);
+        enum mq_headroom_level level = refresh_level(a, s);
+        bool critical = level == MQ_HEADROOM_CRITICAL;
         int r = index_states(a, s);
         if (r < 0)
                 return r;
@@ -316,7 +316,7 @@ static int refresh(struct agent *a, struct mq_snapshot *s, size_t *order, uint8_
         }
         s->usage_stale = !usage_now;
         if (r == 0)
-                r = pick(a, s, mark, may_act, critical, unchanged);
+                r = pick(a, s, mark, may_act, level, unchanged);
         if (r == 0)
                 r = read_marked(a, s, mark, NEED_NONE);
         if (r < 0)
@@ -327,15 +327,14 @@ static int refresh(struct agent *a, struct mq_snapshot *s, size_t *order, uint8_
         return !may_act || first_are_fresh(a, s, mark, critical) ? 0 : -EAGAIN;
 }
 
-/* Could the ladder act on this wakeup? A PSI trigger, MemAvailable below
- * the reclaim watermark, an episode under way, or any node stall since the
- * last snapshot (decide.c: measure_growth() may find pressure in it). */
+/* Could the ladder act on this wakeup? A PSI trigger, the headroom below
+ * the reclaim line, an episode under way, or any node stall since the last
+ * snapshot (decide.c: measure_growth() may find pressure in it). */
 static bool may_act(const struct agent *a, enum mq_trigger trigger, const struct mq_psi *psi,
-                    const struct mq_meminfo *mi) {
+                    const struct mq_snapshot *s) {
         return trigger == MQ_TRIGGER_PSI_NODE || trigger == MQ_TRIGGER_PSI_KUBEPODS ||
-               mi->mem_available <
-                       mq_watermark_bytes(mi->mem_total, a->cfg.watermark_reclaim_pct) ||
-               a->st.in_episode || psi->some_total_us != a->snap.node_psi.some_total_us;
+               refresh_level(a, s) != MQ_HEADROOM_OK || a->st.in_episode ||
+               psi->some_total_us != a->snap.node_psi.some_total_us;
 }
 
 /* Refresh s in place; on failure s stays a valid snapshot (fresher in
@@ -371,15 +370,16 @@ int scan_refresh(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *r
         int r = scan_node(a, &psi, &mi, err);
         if (r < 0)
                 return r;
-        bool act = may_act(a, trigger, &psi, &mi);
         /* The last snapshot becomes this one: no copy of every pod. */
         struct mq_snapshot s = a->snap;
-        a->snap = (struct mq_snapshot){0};
         s.trigger = trigger;
         s.now_ms = agent_now_ms();
-        s.node_psi = psi;
         s.mem_total = mi.mem_total;
         s.mem_available = mi.mem_available;
+        s.fill_rate = mq_fill_meter_rate(&a->fill);
+        bool act = may_act(a, trigger, &psi, &s);
+        s.node_psi = psi;
+        a->snap = (struct mq_snapshot){0};
         r = refresh_in_place(a, &s, act, false, err);
         if (r < 0) {
                 a->snap = s;

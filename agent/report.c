@@ -27,14 +27,29 @@ struct json_object *report_psi(const struct mq_psi *psi) {
         return o;
 }
 
-struct json_object *report_node(const struct mq_snapshot *snap) {
+static struct json_object *pct2(double pct) {
+        return json_object_new_double((double)(int64_t)(pct * 100) / 100);
+}
+
+void report_headroom_fields(struct json_object *o, const struct mq_headroom *h) {
+        ADD(o, "mem_total", report_u64(h->mem_total));
+        ADD(o, "mem_available", report_u64(h->mem_available));
+        ADD(o, "mem_available_pct",
+            pct2(h->mem_total ? 100.0 * (double)h->mem_available / (double)h->mem_total : 0.0));
+        ADD(o, "protected_cache_min", json_object_new_uint64(h->prot.min));
+        ADD(o, "protected_cache_low", json_object_new_uint64(h->prot.low));
+        ADD(o, "headroom", json_object_new_uint64(h->headroom));
+        ADD(o, "headroom_pct", pct2(mq_headroom_pct(h)));
+        ADD(o, "fill_rate", json_object_new_uint64(h->fill_rate));
+        ADD(o, "headroom_level", STR(mq_headroom_level_name(h->level)));
+}
+
+struct json_object *report_node(const struct mq_config *cfg, const struct mq_snapshot *snap) {
         struct json_object *o = json_object_new_object();
         ADD(o, "psi", report_psi(&snap->node_psi));
-        ADD(o, "mem_total", report_u64(snap->mem_total));
-        ADD(o, "mem_available", report_u64(snap->mem_available));
-        double pct = snap->mem_total ? 100.0 * (double)snap->mem_available / (double)snap->mem_total
-                                     : 0.0;
-        ADD(o, "mem_available_pct", json_object_new_double((double)(int64_t)(pct * 100) / 100));
+        struct mq_headroom hr;
+        mq_headroom_of_snapshot(cfg, snap, &hr);
+        report_headroom_fields(o, &hr);
         return o;
 }
 
@@ -50,7 +65,7 @@ static struct json_object *report_events(const struct mq_memory_events *e) {
 }
 
 static struct json_object *report_pod(const struct mq_config *cfg, const struct mq_pod *p,
-                                      size_t rank) {
+                                      const struct mq_pod_protection *pp, size_t rank) {
         struct json_object *o = json_object_new_object();
         ADD(o, "rank", json_object_new_uint64(rank));
         ADD(o, "uid", STR(p->uid));
@@ -71,6 +86,9 @@ static struct json_object *report_pod(const struct mq_config *cfg, const struct 
         ADD(o, "high", report_u64(p->high));
         ADD(o, "max", report_u64(p->max));
         ADD(o, "record_high", report_u64(p->record_high));
+        ADD(o, "effective_min", report_u64(pp->emin));
+        ADD(o, "effective_low", report_u64(pp->elow));
+        ADD(o, "protected_cache", json_object_new_uint64(pp->cache.min + pp->cache.low));
         ADD(o, "events", report_events(&p->events));
         ADD(o, "psi", report_psi(&p->psi));
         struct json_object *cs = json_object_new_array();
@@ -95,12 +113,17 @@ static struct json_object *report_pods(const struct mq_config *cfg,
         if (snap->n_pods == 0)
                 return arr;
         size_t *order = calloc(snap->n_pods, sizeof(*order));
-        if (!order)
-                return arr;
-        mq_rank_pods(snap, order);
-        for (size_t i = 0; i < snap->n_pods; i++)
-                json_object_array_add(arr, report_pod(cfg, &snap->pods[order[i]], i + 1));
+        struct mq_pod_protection *pp = calloc(snap->n_pods, sizeof(*pp));
+        if (order && pp) {
+                struct mq_protected total;
+                mq_rank_pods(snap, order);
+                mq_protection_compute(snap, pp, &total);
+                for (size_t i = 0; i < snap->n_pods; i++)
+                        json_object_array_add(
+                                arr, report_pod(cfg, &snap->pods[order[i]], &pp[order[i]], i + 1));
+        }
         free(order);
+        free(pp);
         return arr;
 }
 
@@ -111,7 +134,7 @@ struct json_object *report_once(const struct agent *a, const struct mq_snapshot 
         ADD(o, "trigger", STR(mq_trigger_name(snap->trigger)));
         ADD(o, "acted", json_object_new_boolean(results != NULL));
         ADD(o, "dry_run", json_object_new_boolean(agent_dry_run(a)));
-        ADD(o, "node", report_node(snap));
+        ADD(o, "node", report_node(&a->cfg, snap));
         ADD(o, "records", json_object_new_uint64(a->recs.n));
         ADD(o, "pods", report_pods(&a->cfg, snap));
         struct json_object *arr = json_object_new_array();
@@ -219,7 +242,7 @@ struct json_object *report_status(const struct agent *a) {
         ADD(psi, "kubepods", STR(a->psi_kubepods_mode ? a->psi_kubepods_mode : "none"));
         ADD(o, "psi_wakeup", psi);
         ADD(o, "in_episode", json_object_new_boolean(a->st.in_episode));
-        ADD(o, "node", report_node(&a->snap));
+        ADD(o, "node", report_node(&a->cfg, &a->snap));
         ADD(o, "pods", json_object_new_uint64(a->snap.n_pods));
         ADD(o, "records", json_object_new_uint64(a->recs.n));
         ADD(o, "counters", report_counters(&a->cnt));
@@ -229,6 +252,17 @@ struct json_object *report_status(const struct agent *a) {
                         json_object_array_add(acting, report_pod_state(&a->st.pods[i]));
         ADD(o, "acting_on", acting);
         ADD(o, "recent", report_recent(a, NULL));
+        return o;
+}
+
+static struct json_object *explain_pod(const struct agent *a, size_t idx, size_t rank) {
+        struct mq_pod_protection *pp = calloc(a->snap.n_pods, sizeof(*pp));
+        if (!pp)
+                return NULL;
+        struct mq_protected total;
+        mq_protection_compute(&a->snap, pp, &total);
+        struct json_object *o = report_pod(&a->cfg, &a->snap.pods[idx], &pp[idx], rank);
+        free(pp);
         return o;
 }
 
@@ -264,7 +298,7 @@ struct json_object *report_explain(const struct agent *a, const char *key, struc
         struct json_object *o = json_object_new_object();
         ADD(o, "key", STR(key));
         ADD(o, "pod_uid", STR(uid));
-        ADD(o, "pod", idx == SIZE_MAX ? NULL : report_pod(&a->cfg, &a->snap.pods[idx], rank));
+        ADD(o, "pod", idx == SIZE_MAX ? NULL : explain_pod(a, idx, rank));
         ADD(o, "pods_ranked", json_object_new_uint64(a->snap.n_pods));
         struct json_object *st = NULL;
         for (size_t i = 0; i < a->st.n_pods; i++)

@@ -88,6 +88,8 @@ int scan_meminfo(struct agent *a, struct mq_meminfo *ret, struct mq_error *err) 
                 return mq_error_set(err, EINVAL,
                                     "cannot parse meminfo: expected MemTotal and MemAvailable "
                                     "lines in kB");
+        /* Every reading feeds the fill rate (policy/headroom.h). */
+        mq_fill_meter_add(&a->fill, agent_now_ms(), mi.mem_available);
         *ret = mi;
         return 0;
 }
@@ -319,6 +321,28 @@ void scan_apply_records_pod(const struct agent_records *recs, struct mq_pod *p) 
         p->record_high = p->has_record && high_all ? high_sum : MQ_UNLIMITED;
 }
 
+static void read_ancestor(int fd, struct mq_ancestor_prot *ret) {
+        struct mq_ancestor_prot ap = {0};
+        ap.known = cgroup_read_u64(fd, "memory.min", &ap.min) == 0 &&
+                   cgroup_read_u64(fd, "memory.low", &ap.low) == 0;
+        *ret = ap.known ? ap : (struct mq_ancestor_prot){0};
+}
+
+/* The protection of kubepods and its QoS-class cgroups: the kernel caps
+ * the pods' by theirs (policy/protection.h). */
+static void read_ancestors(int root_fd, struct mq_snapshot *s) {
+        read_ancestor(root_fd, &s->ancestors[MQ_ANC_KUBEPODS]);
+        for (size_t i = 0; i < ELEMENTSOF(scan_qos_dirs); i++) {
+                _cleanup_close_ int fd = openat(root_fd, scan_qos_dirs[i],
+                                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                enum mq_ancestor a = strstr(scan_qos_dirs[i], "burstable") ? MQ_ANC_BURSTABLE
+                                                                           : MQ_ANC_BESTEFFORT;
+                read_ancestor(fd, &s->ancestors[a]);
+        }
+}
+
 static void apply_records(const struct agent_records *recs, struct mq_snapshot *s) {
         for (size_t i = 0; i < s->n_pods; i++)
                 scan_apply_records_pod(recs, &s->pods[i]);
@@ -333,6 +357,7 @@ int scan_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *
                 return r;
         s.mem_total = mi.mem_total;
         s.mem_available = mi.mem_available;
+        s.fill_rate = mq_fill_meter_rate(&a->fill);
 
         char *big = malloc(BIG_FILE_MAX);
         if (!big)
@@ -345,6 +370,7 @@ int scan_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *
                                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0)
                         continue;
+                read_ancestors(fd, &s);
                 r = scan_dir(fd, path, 1, &s, &cap, big);
                 if (r < 0) {
                         free(big);

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* The one timerfd: reconcile, the decision core's ladder steps, the PSI
- * fallback and the MemAvailable watermark (policy/watermark.h), whichever is
+ * fallback and the headroom watermark (policy/headroom.h), whichever is
  * due first. The watermark tick runs even with plenty of memory: it reads
  * two small procfs files, a few microseconds. */
 #include <sys/timerfd.h>
 
 #include "loop-int.h"
 #include "scan.h"
-#include "watermark.h"
 
 uint64_t watermark_delay_ms(const struct agent *a) {
-        return mq_watermark_delay_ms(a->snap.mem_total, a->snap.mem_available,
-                                     a->cfg.watermark_reclaim_pct, a->cfg.watermark_kill_pct);
+        struct mq_headroom hr;
+        agent_headroom(a, &hr);
+        return mq_headroom_delay_ms(&hr);
 }
 
 static void min_deadline(uint64_t *best, uint64_t t) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "decide.h"
+#include "headroom.h"
 #include "util.h"
 
 #define MIB (UINT64_C(1) << 20)
@@ -39,14 +40,14 @@
 /* Why the node is (or is not) under pressure in this snapshot. */
 struct decide_pressure {
         bool psi_trigger; /* the kernel woke us: stall crossed a trigger threshold */
-        bool watermark;   /* MemAvailable below watermark_reclaim_pct, or its trigger */
-        bool critical;    /* MemAvailable below watermark_kill_pct */
+        bool watermark;   /* headroom below the reclaim line, or its trigger */
+        bool critical;    /* headroom critical (policy/headroom.h): kill now */
         bool growth;      /* node "some" stall grew past the threshold rate */
         bool avg10;       /* first snapshot only: some avg10 above the threshold level */
         bool measured;    /* stall_us/interval_ms below are meaningful */
         bool discounted;  /* PSI evidence set aside: a pod held at memory.high explains it */
         uint64_t stall_us, interval_ms;
-        double avail_pct;
+        struct mq_headroom hr;
 };
 
 struct decide_ctx {
@@ -57,7 +58,7 @@ struct decide_ctx {
         size_t *order;             /* rank order of snap->pods */
         struct mq_actions acts;    /* this decision's actions */
         struct decide_pressure pr;
-        char evidence[160]; /* node evidence, for reasons */
+        char evidence[224]; /* node evidence, for reasons */
 };
 
 bool decide_pressure_any(const struct decide_pressure *p);

@@ -8,10 +8,11 @@
  * step_interval_ms old and pressure is still there. A rung that cannot help
  * (nothing to reclaim, no room to throttle) is skipped; a pod that has been
  * killed, or throttled with kills disabled, is exhausted and the next pod is
- * taken. Below watermarks.kill_pct the ladder is skipped: the lowest pod is
- * killed at once (still at most one kill per cooldown, confirmed); while a
- * kill must wait, every eligible pod holding anonymous memory has its growth
- * capped in that one step, since without swap nothing else stops anonymous
+ * taken. When the headroom is critical (below watermarks.kill_pct, or
+ * shrinking fast enough to get there before a kill could free memory:
+ * policy/headroom.h) the ladder is skipped: the lowest pod is killed at once (still at most one
+ * kill per cooldown, confirmed); while a kill must wait, every eligible pod holding anonymous
+ * memory has its growth capped in that one step, since without swap nothing else stops anonymous
  * growth before the OOM killer does.
  * After the episode, memory.high is raised back in relax_pct steps. */
 #include "decide-int.h"
@@ -132,7 +133,7 @@ static int advance(struct decide_ctx *c, size_t i, enum outcome *ret, char *why,
                 *ret = DEFERRED;
                 return 0;
         }
-        char cause[200];
+        char cause[320];
         (void)snprintf(cause, sizeof(cause), "gentler steps did not relieve pressure, %s",
                        c->evidence);
         *ret = ACTED;
@@ -162,8 +163,8 @@ static int note(struct decide_ctx *c, size_t n_protected, const char *deferred) 
                            n_protected, c->evidence);
 }
 
-/* MemAvailable below the kill watermark: the OOM killer is close, skip the
- * gentle rungs and kill the lowest-ranked eligible pod. */
+/* Headroom critical: the OOM killer is close, skip the gentle rungs and kill the lowest-ranked
+ * eligible pod. */
 static int emergency_kill(struct decide_ctx *c, bool *ret_done) {
         char why[160];
         *ret_done = false;
@@ -173,9 +174,18 @@ static int emergency_kill(struct decide_ctx *c, bool *ret_done) {
                 size_t i = c->order[k];
                 if (!eligible(c, i) || !killable(&c->snap->pods[i]))
                         continue;
-                char cause[200];
-                (void)snprintf(cause, sizeof(cause), "below the %.1f%% kill watermark, %s",
-                               c->cfg->watermark_kill_pct, c->evidence);
+                const struct mq_headroom *hr = &c->pr.hr;
+                char cause[320];
+                if (hr->by_rate)
+                        (void)snprintf(cause, sizeof(cause),
+                                       "headroom would reach the %.1f%% kill watermark in %" PRIu64
+                                       " ms, sooner than a kill frees memory, %s",
+                                       c->cfg->watermark_kill_pct, hr->ms_to_kill_line,
+                                       c->evidence);
+                else
+                        (void)snprintf(cause, sizeof(cause),
+                                       "headroom below the %.1f%% kill watermark, %s",
+                                       c->cfg->watermark_kill_pct, c->evidence);
                 *ret_done = true;
                 c->st->last_action_ms = c->snap->now_ms;
                 return decide_kill_pod(c, i, cause);
@@ -183,7 +193,7 @@ static int emergency_kill(struct decide_ctx *c, bool *ret_done) {
         return 0;
 }
 
-/* Below the kill watermark with no kill possible now: cap every eligible pod
+/* Headroom critical with no kill possible now: cap every eligible pod
  * that holds anonymous memory and was not throttled yet in this episode.
  * Pods of mostly page cache take the normal ladder: reclaim helps them. */
 static int emergency_throttle(struct decide_ctx *c, bool *ret_done) {

@@ -6,9 +6,11 @@
  *   - the wakeup came from a PSI trigger (node or kubepods): the kernel saw
  *     the configured stall within its window (psi.rst), fresher evidence than
  *     any average, which lags ~2 s;
- *   - MemAvailable below watermarks.reclaim_pct of MemTotal (or a watermark
- *     wakeup): without swap, anonymous growth reaches the OOM killer with
- *     little stall recorded, so PSI alone comes too late;
+ *   - the headroom (MemAvailable net of the page cache protection keeps
+ *     from reclaim, policy/headroom.h) below watermarks.reclaim_pct of
+ *     MemTotal (or a watermark wakeup): without swap, anonymous growth
+ *     reaches the OOM killer with little stall recorded, so PSI alone comes
+ *     too late;
  *   - the node's "some" stall total grew, since a baseline at least one
  *     trigger window old, by at least the trigger threshold per window: the
  *     same test a trigger applies, made on totals so it also holds between
@@ -16,7 +18,7 @@
  *     node "under pressure" for seconds after a kill);
  *   - only on the very first snapshot (no baseline yet, e.g. `once`): some
  *     avg10 at or above the trigger's level (threshold / window).
- * The PSI evidence (the first and the last two) is set aside while MemAvailable
+ * The PSI evidence (the first and the last two) is set aside while the headroom
  * is above the reclaim watermark and some pod is being held at a memory.high
  * (its "high" events rising; known from the second snapshot on): the kernel accounts the throttling
  * of a cgroup over memory.high as memory stall (mem_cgroup_handle_over_high() runs its reclaim and
@@ -153,11 +155,9 @@ static void assess(struct decide_ctx *c) {
 
         pr->psi_trigger =
                 s->trigger == MQ_TRIGGER_PSI_NODE || s->trigger == MQ_TRIGGER_PSI_KUBEPODS;
-        pr->avail_pct =
-                s->mem_total ? 100.0 * (double)s->mem_available / (double)s->mem_total : 100.0;
-        pr->watermark = s->trigger == MQ_TRIGGER_WATERMARK ||
-                        (s->mem_total && pr->avail_pct < cfg->watermark_reclaim_pct);
-        pr->critical = s->mem_total && pr->avail_pct < cfg->watermark_kill_pct;
+        mq_headroom_of_snapshot(cfg, s, &pr->hr);
+        pr->watermark = s->trigger == MQ_TRIGGER_WATERMARK || pr->hr.level != MQ_HEADROOM_OK;
+        pr->critical = pr->hr.level == MQ_HEADROOM_CRITICAL;
         measure_growth(cfg, s, c->st, pr);
         const struct mq_pod *held = NULL;
         if (!pr->watermark && (pr->psi_trigger || pr->growth || pr->avg10))
@@ -169,11 +169,11 @@ static void assess(struct decide_ctx *c) {
                 pr->psi_trigger = pr->growth = pr->avg10 = false;
         }
 
-        char avail[24];
-        decide_fmt_mib(s->mem_available, avail);
-        int n = snprintf(c->evidence, sizeof(c->evidence),
-                         "MemAvailable %s (%.1f%%), node PSI some avg10 %.1f%%", avail,
-                         pr->avail_pct, s->node_psi.some_avg10);
+        mq_headroom_describe(&pr->hr, c->evidence, sizeof(c->evidence));
+        size_t len = strlen(c->evidence);
+        int n = snprintf(c->evidence + len, sizeof(c->evidence) - len,
+                         ", node PSI some avg10 %.1f%%", s->node_psi.some_avg10);
+        n = n < 0 ? n : n + (int)len;
         if (n > 0 && (size_t)n < sizeof(c->evidence) && pr->measured)
                 n += snprintf(c->evidence + n, sizeof(c->evidence) - (size_t)n,
                               ", stall +%" PRIu64 " ms in %" PRIu64 " ms", pr->stall_us / 1000,

@@ -74,11 +74,31 @@ struct mq_pod {
         struct mq_container *containers; /* owned by whoever built the snapshot */
 };
 
+/* The cgroups above the pods. The kernel caps a pod's effective memory.min
+ * and memory.low by theirs (cgroup-v2.rst, "Memory Protection"): Guaranteed
+ * pods are children of kubepods, the others of their QoS-class cgroup. */
+enum mq_ancestor {
+        MQ_ANC_KUBEPODS = 0,
+        MQ_ANC_BURSTABLE,
+        MQ_ANC_BESTEFFORT,
+        _MQ_ANC_MAX,
+};
+
+struct mq_ancestor_prot {
+        bool known;        /* read from the cgroup; unknown: taken to carry its children's sum */
+        uint64_t min, low; /* MQ_UNLIMITED = max */
+};
+
 struct mq_snapshot {
         uint64_t now_ms; /* CLOCK_MONOTONIC */
         enum mq_trigger trigger;
         struct mq_psi node_psi;
         uint64_t mem_total, mem_available; /* bytes, /proc/meminfo */
+        /* How fast the headroom (policy/headroom.h) shrank over the last
+         * second, bytes per second, 0 when it did not: measured by the
+         * caller from its meminfo reads (mq_fill_meter). */
+        uint64_t fill_rate;
+        struct mq_ancestor_prot ancestors[_MQ_ANC_MAX];
         size_t n_pods;
         struct mq_pod *pods;
         /* Added: the pods' memory.current was not read for this snapshot
@@ -148,7 +168,7 @@ struct mq_action {
         char cgroup[512]; /* cgroup path the write goes to: the pod's; for UNSTICK
                            * possibly one of its containers'; "" for NOTE */
         uint64_t value;   /* bytes; MQ_UNLIMITED means write "max" */
-        char reason[256]; /* one sentence with the numbers that decided it */
+        char reason[448]; /* one sentence with the numbers that decided it */
 };
 
 struct mq_actions {

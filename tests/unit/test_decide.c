@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -230,7 +231,8 @@ static void test_three_priorities(void **state) {
         expect_act(a, 0, MQ_ACT_RECLAIM, "batch", 100 * MiB);
         assert_string_equal(a->v[0].reason,
                             "reclaim 100 MiB of 400 MiB page cache from batch/besteffort pod "
-                            "default/batch (usage 2048 MiB): MemAvailable 1024 MiB (6.2%), node "
+                            "default/batch (usage 2048 MiB): MemAvailable 1024 MiB (6.2%), "
+                            "protected cache 0 MiB, headroom 1024 MiB (6.2%), node "
                             "PSI some avg10 0.0%.");
         apply(s);
         /* Confirmation: nothing until the step interval has passed. */
@@ -244,10 +246,12 @@ static void test_three_priorities(void **state) {
         a = run(s, T0 + 2000, MQ_TRIGGER_TIMER);
         expect_n(a, 1);
         expect_act(a, 0, MQ_ACT_KILL, "batch", 1);
-        assert_string_equal(a->v[0].reason,
-                            "kill batch/besteffort pod default/batch (usage 1948 MiB, anon 1648 "
-                            "MiB): gentler steps did not relieve pressure, MemAvailable 1024 MiB "
-                            "(6.2%), node PSI some avg10 0.0%, stall +0 ms in 1000 ms.");
+        assert_string_equal(
+                a->v[0].reason,
+                "kill batch/besteffort pod default/batch (usage 1948 MiB, anon 1648 "
+                "MiB): gentler steps did not relieve pressure, MemAvailable 1024 MiB "
+                "(6.2%), protected cache 0 MiB, headroom 1024 MiB (6.2%), node PSI some "
+                "avg10 0.0%, stall +0 ms in 1000 ms.");
         remove_pod(s, "batch");
 
         a = run(s, T0 + 3000, MQ_TRIGGER_TIMER);
@@ -266,7 +270,8 @@ static void test_three_priorities(void **state) {
         }
         assert_string_equal(a->v[0].reason,
                             "under pressure, next step is a kill but last kill 4.0 s ago, "
-                            "cooldown 5.0 s: MemAvailable 1024 MiB (6.2%), node PSI some avg10 "
+                            "cooldown 5.0 s: MemAvailable 1024 MiB (6.2%), protected cache 0 MiB, "
+                            "headroom 1024 MiB (6.2%), node PSI some avg10 "
                             "0.0%, stall +0 ms in 1000 ms.");
         a = run(s, T0 + 7000, MQ_TRIGGER_TIMER);
         expect_n(a, 1);
@@ -278,7 +283,8 @@ static void test_three_priorities(void **state) {
         expect_act(a, 0, MQ_ACT_NOTE, "", 0);
         assert_string_equal(a->v[0].reason,
                             "under pressure but no eligible pod (1 protected), leaving it to the "
-                            "kernel OOM killer: MemAvailable 1024 MiB (6.2%), node PSI some avg10 "
+                            "kernel OOM killer: MemAvailable 1024 MiB (6.2%), protected cache 0 "
+                            "MiB, headroom 1024 MiB (6.2%), node PSI some avg10 "
                             "0.0%, stall +0 ms in 1000 ms, trigger psi-node.");
         sim_free(s);
 }
@@ -381,7 +387,9 @@ static void test_relax_to_max(void **state) {
                                             "raise memory.high of batch/besteffort pod "
                                             "default/batch from 2304 MiB to 5824 MiB (original "
                                             "max): no pressure for 10.0 s, MemAvailable 8192 MiB "
-                                            "(50.0%), node PSI some avg10 0.0%, stall +0 ms in "
+                                            "(50.0%), protected cache 0 MiB, headroom 8192 MiB "
+                                            "(50.0%), node PSI some "
+                                            "avg10 0.0%, stall +0 ms in "
                                             "1000 ms.");
                 apply(s);
                 /* Paced: nothing half a step later. */
@@ -753,7 +761,8 @@ static void test_one_kill_per_cooldown(void **state) {
         expect_act(a, 0, MQ_ACT_NOTE, "", 0);
         assert_string_equal(a->v[0].reason,
                             "under pressure, next step is a kill but pod a killed 7.0 s ago still "
-                            "holds 3072 MiB anon: MemAvailable 512 MiB (3.1%), node PSI some avg10 "
+                            "holds 3072 MiB anon: MemAvailable 512 MiB (3.1%), protected cache 0 "
+                            "MiB, headroom 512 MiB (3.1%), node PSI some avg10 "
                             "0.0%, stall +0 ms in 1000 ms.");
         /* "a" has released most of its memory: the next kill may go. */
         s->pods[0].anon = 1 * GiB;
@@ -761,7 +770,8 @@ static void test_one_kill_per_cooldown(void **state) {
         a = run(s, T0 + 7100, MQ_TRIGGER_EVENTS);
         expect_n(a, 1);
         expect_act(a, 0, MQ_ACT_KILL, "b", 1);
-        assert_non_null(strstr(a->v[0].reason, "below the 4.0% kill watermark, MemAvailable 512"));
+        assert_non_null(
+                strstr(a->v[0].reason, "headroom below the 4.0% kill watermark, MemAvailable 512"));
         sim_free(s);
 }
 
@@ -783,6 +793,63 @@ static void test_kill_confirm_bounded(void **state) {
         sim_free(s);
 }
 
+/* A protected pod's page cache is not headroom: with 20 % of the node
+ * "available", most of it the cache that memory.min keeps, the kernel is
+ * close to its OOM killer, and the lowest pod is killed at once. The same
+ * figures with kubepods unprotected (so memory.min protects nothing) are no
+ * pressure at all. */
+static void test_protected_cache_is_not_headroom(void **state) {
+        (void)state;
+        struct sim *s = sim_new();
+        struct mq_pod *db = add_pod(s, "db", MQ_PRIO_HIGH, MQ_QOS_GUARANTEED, 4 * GiB, 3 * GiB);
+        db->min = 4 * GiB;
+        add_pod(s, "hog", MQ_PRIO_NORMAL, MQ_QOS_BESTEFFORT, 6 * GiB, 0);
+        s->snap.ancestors[MQ_ANC_KUBEPODS] = (struct mq_ancestor_prot){true, 4 * GiB, 0};
+        s->snap.mem_available = 3 * GiB + GiB / 4; /* 20.3 % */
+        const struct mq_actions *a = run(s, T0, MQ_TRIGGER_TIMER);
+        expect_n(a, 1);
+        expect_act(a, 0, MQ_ACT_KILL, "hog", 1);
+        assert_string_equal(a->v[0].reason,
+                            "kill normal/besteffort pod default/hog (usage 6144 MiB, anon 6144 "
+                            "MiB): headroom below the 4.0% kill watermark, MemAvailable 3328 MiB "
+                            "(20.3%), protected cache 3072 MiB, headroom 256 MiB (1.6%), node "
+                            "PSI some avg10 0.0%.");
+        sim_free(s);
+
+        s = sim_new();
+        db = add_pod(s, "db", MQ_PRIO_HIGH, MQ_QOS_GUARANTEED, 4 * GiB, 3 * GiB);
+        db->min = 4 * GiB;
+        add_pod(s, "hog", MQ_PRIO_NORMAL, MQ_QOS_BESTEFFORT, 6 * GiB, 0);
+        s->snap.ancestors[MQ_ANC_KUBEPODS] = (struct mq_ancestor_prot){true, 0, 0};
+        s->snap.mem_available = 3 * GiB + GiB / 4;
+        expect_n(run(s, T0, MQ_TRIGGER_TIMER), 0);
+        sim_free(s);
+}
+
+/* Below the reclaim line and shrinking fast enough to reach the kill line
+ * before a kill could free memory: kill now, not after the ladder. The same
+ * node standing still takes the ladder's first step. */
+static void test_fill_rate_kills_in_time(void **state) {
+        (void)state;
+        struct sim *s = sim_new();
+        add_pod(s, "batch", MQ_PRIO_BATCH, MQ_QOS_BESTEFFORT, 2 * GiB, 1 * GiB);
+        s->snap.mem_available = 3 * GiB / 2; /* 9.4 %: below 10 %, above 4 % */
+        s->snap.fill_rate = 2 * GiB;         /* 0.86 GiB to the kill line: 430 ms */
+        const struct mq_actions *a = run(s, T0, MQ_TRIGGER_WATERMARK);
+        expect_n(a, 1);
+        expect_act(a, 0, MQ_ACT_KILL, "batch", 1);
+        assert_non_null(strstr(a->v[0].reason, "headroom would reach the 4.0% kill watermark in "
+                                               "430 ms, sooner than a kill frees memory"));
+        assert_non_null(strstr(a->v[0].reason, "shrinking 2048 MiB/s"));
+        sim_free(s);
+
+        s = sim_new();
+        add_pod(s, "batch", MQ_PRIO_BATCH, MQ_QOS_BESTEFFORT, 2 * GiB, 1 * GiB);
+        s->snap.mem_available = 3 * GiB / 2;
+        expect_act(run(s, T0, MQ_TRIGGER_WATERMARK), 0, MQ_ACT_RECLAIM, "batch", GiB / 4);
+        sim_free(s);
+}
+
 /* Below the kill watermark the ladder is skipped, even with page cache to
  * reclaim; with kills disabled the ladder runs as usual. */
 static void test_watermark_kill_straight(void **state) {
@@ -794,11 +861,11 @@ static void test_watermark_kill_straight(void **state) {
         const struct mq_actions *a = run(s, T0, MQ_TRIGGER_WATERMARK);
         expect_n(a, 1);
         expect_act(a, 0, MQ_ACT_KILL, "batch", 1);
-        assert_string_equal(
-                a->v[0].reason,
-                "kill batch/besteffort pod default/batch (usage 2048 MiB, anon 1024 "
-                "MiB): below the 4.0% kill watermark, MemAvailable 512 MiB (3.1%), node "
-                "PSI some avg10 0.0%.");
+        assert_string_equal(a->v[0].reason,
+                            "kill batch/besteffort pod default/batch (usage 2048 MiB, anon 1024 "
+                            "MiB): headroom below the 4.0% kill watermark, MemAvailable 512 MiB "
+                            "(3.1%), protected cache 0 MiB, headroom 512 MiB (3.1%), node "
+                            "PSI some avg10 0.0%.");
         sim_free(s);
 
         /* Kills disabled: growth is capped at once instead. */
@@ -884,7 +951,8 @@ static void test_kill_disabled_moves_on(void **state) {
         expect_act(a, 0, MQ_ACT_NOTE, "", 0);
         assert_string_equal(a->v[0].reason,
                             "under pressure but nothing left to act on (0 protected, the rest "
-                            "already acted on or too small): MemAvailable 1024 MiB (6.2%), node "
+                            "already acted on or too small): MemAvailable 1024 MiB (6.2%), "
+                            "protected cache 0 MiB, headroom 1024 MiB (6.2%), node "
                             "PSI some avg10 0.0%, stall +0 ms in 1000 ms.");
         sim_free(s);
 }
@@ -1110,6 +1178,8 @@ int main(void) {
                 cmocka_unit_test(test_one_kill_per_cooldown),
                 cmocka_unit_test(test_kill_confirm_bounded),
                 cmocka_unit_test(test_watermark_kill_straight),
+                cmocka_unit_test(test_protected_cache_is_not_headroom),
+                cmocka_unit_test(test_fill_rate_kills_in_time),
                 cmocka_unit_test(test_no_kill_on_stale_usage),
                 cmocka_unit_test(test_emergency_caps_all),
                 cmocka_unit_test(test_kill_disabled_moves_on),
