@@ -79,6 +79,28 @@ int kube_pod_uid_from_name(const char *name, char ret_uid[static MQ_POD_UID_MAX]
         return 0;
 }
 
+const char *kube_pod_name_problem(const char *name) {
+        char uid[MQ_POD_UID_MAX];
+        const char *start;
+        size_t len;
+        if (kube_pod_uid_from_name(name, uid) == 0)
+                return NULL;
+        if (startswith(name, "kubepods-") && endswith(name, ".slice") && strstr(name, "-pod")) {
+                start = strstr(name, "-pod") + 4;
+                len = strlen(start) - strlen(".slice");
+        } else if (startswith(name, "pod")) {
+                start = name + 3;
+                len = strlen(start);
+        } else
+                return NULL;
+        if (len == 0)
+                return "no UID after \"pod\"";
+        if (len >= MQ_POD_UID_MAX)
+                return "the UID is longer than 63 bytes";
+        return "the UID has characters other than hex digits and '-' (the kubelet names pod "
+               "cgroups after the pod's UUID)";
+}
+
 int kube_pod_from_path(const char *cgpath, char ret_uid[static MQ_POD_UID_MAX],
                        size_t *ret_pod_prefix_len) {
         char comp[256];

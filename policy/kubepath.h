@@ -27,6 +27,11 @@ int kube_pod_from_path(const char *cgpath, char ret_uid[static MQ_POD_UID_MAX],
  * with '-' restored and return 0; otherwise -EINVAL. */
 int kube_pod_uid_from_name(const char *name, char ret_uid[static MQ_POD_UID_MAX]);
 
+/* Why a directory name shaped like a pod cgroup ("pod..." or
+ * "kubepods-...-pod....slice") is not one that kube_pod_uid_from_name()
+ * takes; NULL when it is one, or not pod-shaped at all. */
+const char *kube_pod_name_problem(const char *name);
+
 /* If `name` is a container cgroup directory name ("cri-containerd-<id>.scope",
  * "crio-<id>.scope", "docker-<id>.scope", or a bare 64-hex-digit id as the
  * cgroupfs driver uses), copy the id into buf and return 0; otherwise

@@ -168,6 +168,31 @@ static void test_pod_uid_too_long(void **state) {
         assert_string_equal(uid, "untouched");
 }
 
+/* A name shaped like a pod cgroup that is not one says why; pod cgroups
+ * and other names say nothing. */
+static void test_pod_name_problem(void **state) {
+        (void)state;
+        assert_null(kube_pod_name_problem("pod" UID));
+        assert_null(kube_pod_name_problem("kubepods-burstable-pod"
+                                          "0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0"
+                                          ".slice"));
+        assert_null(kube_pod_name_problem("kubepods-burstable.slice"));
+        assert_null(kube_pod_name_problem("besteffort"));
+        assert_null(kube_pod_name_problem("system.slice"));
+        assert_string_equal(kube_pod_name_problem("pod"), "no UID after \"pod\"");
+        assert_string_equal(kube_pod_name_problem("kubepods-besteffort-pod.slice"),
+                            "no UID after \"pod\"");
+        const char *hex = "the UID has characters other than hex digits and '-' (the kubelet "
+                          "names pod cgroups after the pod's UUID)";
+        assert_string_equal(kube_pod_name_problem("pod-test-1"), hex);
+        assert_string_equal(kube_pod_name_problem("kubepods-pod-web.slice"), hex);
+        char name[3 + MQ_POD_UID_MAX + 1];
+        memcpy(name, "pod", 3);
+        memset(name + 3, 'a', MQ_POD_UID_MAX);
+        name[3 + MQ_POD_UID_MAX] = '\0';
+        assert_string_equal(kube_pod_name_problem(name), "the UID is longer than 63 bytes");
+}
+
 static const struct name_case container_names[] = {
         {"cri-containerd-" CID ".scope", 0, CID},
         {"crio-" CID ".scope", 0, CID},
@@ -251,6 +276,7 @@ int main(void) {
                 cmocka_unit_test(test_qos_slices_without_pod),
                 cmocka_unit_test(test_pod_uid_from_name),
                 cmocka_unit_test(test_pod_uid_too_long),
+                cmocka_unit_test(test_pod_name_problem),
                 cmocka_unit_test(test_pod_uid_untouched_on_error),
                 cmocka_unit_test(test_container_id_from_name),
                 cmocka_unit_test(test_container_id_buffer),
