@@ -32,11 +32,16 @@ static int knob_lookup(const char *s, size_t len, enum mq_knob *ret) {
         return -ENOENT;
 }
 
+int mq_knob_from_name(const char *s, enum mq_knob *ret) {
+        return knob_lookup(s, strlen(s), ret);
+}
+
 static const char *const knob_list = "memory-high, memory-low, memory-min, swap-max, oom-group, "
                                      "priority";
 
-/* A container name is a DNS-1123 label (Kubernetes validates it so). */
-static bool dns_label_valid(const char *s) {
+/* A container name and a namespace are DNS-1123 labels (Kubernetes
+ * validates them so). */
+bool mq_dns_label_valid(const char *s) {
         size_t n = strlen(s);
         if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
                 return false;
@@ -74,7 +79,7 @@ int annotation_key_parse(const char *key, enum mq_knob *ret_knob, const char **r
                                     "unknown annotation \"%s\": expected <knob>.memqos.io/"
                                     "<container-name> with a knob of %s",
                                     key, knob_list);
-        if (!dns_label_valid(name))
+        if (!mq_dns_label_valid(name))
                 return mq_error_set(err, EINVAL,
                                     "annotation \"%s\": \"%s\" is not a container name (expected a "
                                     "DNS-1123 label: lower-case letters, digits and '-', at most "

@@ -29,8 +29,12 @@ enum mq_knob {
         _MQ_KNOB_MAX,
 };
 
-const char *mq_knob_name(enum mq_knob k); /* "memory-high" */
-const char *mq_knob_file(enum mq_knob k); /* "memory.high"; NULL for priority */
+const char *mq_knob_name(enum mq_knob k);                /* "memory-high" */
+const char *mq_knob_file(enum mq_knob k);                /* "memory.high"; NULL for priority */
+int mq_knob_from_name(const char *s, enum mq_knob *ret); /* -ENOENT when unknown */
+
+/* A DNS-1123 label: 1-63 of a-z 0-9 '-', not starting or ending with '-'. */
+bool mq_dns_label_valid(const char *s);
 
 enum mq_value_kind {
         MQ_VALUE_UNSET = 0,

@@ -341,7 +341,7 @@ int mq_config_validate(const struct mq_config *cfg, struct mq_error *err) {
         return 0;
 }
 
-static int parse_json(const char *buf, struct json_object **ret, struct mq_error *err) {
+int mq_json_parse(const char *buf, struct json_object **ret, struct mq_error *err) {
         struct json_tokener *tok = json_tokener_new();
         if (!tok)
                 return -ENOMEM;
@@ -379,7 +379,7 @@ static int parse_json(const char *buf, struct json_object **ret, struct mq_error
 
 int mq_config_parse_buf(const char *buf, struct mq_config *cfg, struct mq_error *err) {
         struct json_object *root = NULL;
-        int r = parse_json(buf, &root, err);
+        int r = mq_json_parse(buf, &root, err);
         if (r < 0)
                 return r;
         if (!json_object_is_type(root, json_type_object)) {

@@ -40,6 +40,13 @@ void record_done(struct mq_record *rec) {
         free(rec->container);
         kv_free(rec->annotations, rec->n_annotations);
         kv_free(rec->applied, rec->n_applied);
+        free(rec->policy_source);
+        for (size_t i = 0; i < rec->n_clamped; i++) {
+                free(rec->clamped[i].annotation);
+                free(rec->clamped[i].asked);
+                free(rec->clamped[i].applied);
+                free(rec->clamped[i].why);
+        }
         memset(rec, 0, sizeof(*rec));
 }
 
@@ -65,6 +72,23 @@ int record_add_annotation(struct mq_record *rec, const char *key, const char *va
 
 int record_add_applied(struct mq_record *rec, const char *file, const char *value) {
         return kv_add(rec->applied, &rec->n_applied, file, value);
+}
+
+int record_add_clamp(struct mq_record *rec, const char *annotation, const char *asked,
+                     const char *applied, const char *why) {
+        if (rec->n_clamped >= MQ_RECORD_MAX_CLAMPS)
+                return -E2BIG;
+        struct mq_record_clamp c = {strdup(annotation), strdup(asked), strdup(applied),
+                                    strdup(why)};
+        if (!c.annotation || !c.asked || !c.applied || !c.why) {
+                free(c.annotation);
+                free(c.asked);
+                free(c.applied);
+                free(c.why);
+                return -ENOMEM;
+        }
+        rec->clamped[rec->n_clamped++] = c;
+        return 0;
 }
 
 const char *record_applied(const struct mq_record *rec, const char *file) {
@@ -108,6 +132,45 @@ static int add_map(struct json_object *o, const char *key, const struct mq_kv *v
         return 0;
 }
 
+static int add_clamp_object(struct json_object *arr, const struct mq_record_clamp *c) {
+        struct json_object *o = json_object_new_object();
+        if (!o || add_string(o, "annotation", c->annotation) < 0 ||
+            add_string(o, "asked", c->asked) < 0 || add_string(o, "applied", c->applied) < 0 ||
+            add_string(o, "why", c->why) < 0 || json_object_array_add(arr, o) < 0) {
+                json_object_put(o);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* "policy": only in records of a hook that checked one. */
+static int add_policy(struct json_object *o, const struct mq_record *rec) {
+        if (!rec->policy_source)
+                return 0;
+        struct json_object *pol = json_object_new_object(), *arr = json_object_new_array();
+        if (!pol || !arr || add_string(pol, "source", rec->policy_source) < 0) {
+                json_object_put(pol);
+                json_object_put(arr);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < rec->n_clamped; i++)
+                if (add_clamp_object(arr, &rec->clamped[i]) < 0) {
+                        json_object_put(pol);
+                        json_object_put(arr);
+                        return -ENOMEM;
+                }
+        if (json_object_object_add(pol, "clamped", arr) < 0) {
+                json_object_put(pol);
+                json_object_put(arr);
+                return -ENOMEM;
+        }
+        if (json_object_object_add(o, "policy", pol) < 0) {
+                json_object_put(pol);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
 static void format_time(int64_t t, char buf[static 32]) {
         struct tm tm;
         time_t tt = (time_t)t;
@@ -138,7 +201,8 @@ static struct json_object *record_to_object(const struct mq_record *rec) {
             add_string(o, "priority", mq_priority_name(rec->priority)) < 0 ||
             add_map(o, "annotations", rec->annotations, rec->n_annotations) < 0 ||
             add_map(o, "applied", rec->applied, rec->n_applied) < 0 ||
-            add_int(o, "time", rec->time) < 0 || add_string(o, "time_text", when) < 0)
+            add_int(o, "time", rec->time) < 0 || add_string(o, "time_text", when) < 0 ||
+            add_policy(o, rec) < 0)
                 return NULL;
         return TAKE_PTR(o);
 }

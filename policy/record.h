@@ -9,7 +9,12 @@
  *   "container": "app", "qos": "burstable", "priority": "normal",
  *   "annotations": { "memqos.io/memory-high": "90%", ... },  // those it used
  *   "applied": { "memory.high": "94371840", "memory.oom.group": "1", ... },
- *   "time": 1795301741, "time_text": "2026-11-21T22:55:41Z"
+ *   "time": 1795301741, "time_text": "2026-11-21T22:55:41Z",
+ *   "policy": {                                  // the node policy in force
+ *     "source": "/etc/memqos/policy.json",
+ *     "clamped": [ { "annotation": "memqos.io/memory-min", "asked": "max",
+ *                    "applied": "536870912", "why": "..." } ]  // "" = not written
+ *   }
  * }
  * "applied" holds each file's value exactly as written, which is also what
  * the kernel reads back (byte values are page-aligned by the hook), so drift
@@ -26,10 +31,11 @@
 #define MQ_RECORD_VERSION 1
 /* Runtimes use 64 hex digits; the cap keeps ".<id>.json.<pid>" within
  * NAME_MAX (255). */
-#define MQ_ID_MAX        240
-#define MQ_NAME_MAX      254 /* a DNS subdomain (pod name, namespace) */
-#define MQ_RECORD_MAX_KV 32
-#define MQ_RECORD_DIR    "containers"
+#define MQ_ID_MAX            240
+#define MQ_NAME_MAX          254 /* a DNS subdomain (pod name, namespace) */
+#define MQ_RECORD_MAX_KV     32
+#define MQ_RECORD_DIR        "containers"
+#define MQ_RECORD_MAX_CLAMPS 8
 
 struct mq_kv {
         char *key;
@@ -48,6 +54,11 @@ struct mq_record {
         size_t n_applied;
         struct mq_kv applied[MQ_RECORD_MAX_KV];
         int64_t time;
+        char *policy_source; /* NULL: written before the node policy existed */
+        size_t n_clamped;
+        struct mq_record_clamp {
+                char *annotation, *asked, *applied, *why;
+        } clamped[MQ_RECORD_MAX_CLAMPS];
 };
 
 /* A container id is safe as a file name: 1..MQ_ID_MAX bytes of
@@ -60,6 +71,10 @@ void record_done(struct mq_record *rec);
 /* Append a key/value (copied) to annotations or applied. -E2BIG when full. */
 int record_add_annotation(struct mq_record *rec, const char *key, const char *value);
 int record_add_applied(struct mq_record *rec, const char *file, const char *value);
+
+/* Append what the node policy bounded (strings copied). -E2BIG when full. */
+int record_add_clamp(struct mq_record *rec, const char *annotation, const char *asked,
+                     const char *applied, const char *why);
 
 /* Look up an applied value by file name; NULL if absent. */
 const char *record_applied(const struct mq_record *rec, const char *file);

@@ -80,6 +80,43 @@ static int priority_from(const char *s, void *ret) {
         return mq_priority_from_name(s, ret);
 }
 
+static int get_clamp(struct json_object *c, struct mq_record *rec, struct mq_error *err) {
+        _cleanup_free_ char *annotation = NULL, *asked = NULL, *applied = NULL, *why = NULL;
+        int r;
+        if (!json_object_is_type(c, json_type_object))
+                return mq_error_set(err, EINVAL,
+                                    "record \"policy.clamped\" entry is not an object");
+        if ((r = get_string(c, "annotation", true, &annotation, err)) < 0 ||
+            (r = get_string(c, "asked", true, &asked, err)) < 0 ||
+            (r = get_string(c, "applied", true, &applied, err)) < 0 ||
+            (r = get_string(c, "why", true, &why, err)) < 0)
+                return r;
+        r = record_add_clamp(rec, annotation, asked, applied, why);
+        if (r == -E2BIG)
+                return mq_error_set(err, E2BIG, "record \"policy.clamped\" has over %d entries",
+                                    MQ_RECORD_MAX_CLAMPS);
+        return r;
+}
+
+static int get_policy(struct json_object *o, struct mq_record *rec, struct mq_error *err) {
+        struct json_object *pol, *arr;
+        int r;
+        if (!json_object_object_get_ex(o, "policy", &pol))
+                return 0;
+        if (!json_object_is_type(pol, json_type_object))
+                return mq_error_set(err, EINVAL, "record field \"policy\" is not an object");
+        if ((r = get_string(pol, "source", true, &rec->policy_source, err)) < 0)
+                return r;
+        if (!json_object_object_get_ex(pol, "clamped", &arr))
+                return 0;
+        if (!json_object_is_type(arr, json_type_array))
+                return mq_error_set(err, EINVAL, "record field \"policy.clamped\" is not an array");
+        for (size_t i = 0; i < json_object_array_length(arr); i++)
+                if ((r = get_clamp(json_object_array_get_idx(arr, i), rec, err)) < 0)
+                        return r;
+        return 0;
+}
+
 static int parse_object(struct json_object *o, struct mq_record *rec, struct mq_error *err) {
         int64_t version = 0;
         struct json_object *pod;
@@ -104,7 +141,8 @@ static int parse_object(struct json_object *o, struct mq_record *rec, struct mq_
             (r = get_enum(o, "qos", qos_from, &rec->qos, err)) < 0 ||
             (r = get_enum(o, "priority", priority_from, &rec->priority, err)) < 0 ||
             (r = get_map(o, "annotations", rec, record_add_annotation, err)) < 0 ||
-            (r = get_map(o, "applied", rec, record_add_applied, err)) < 0)
+            (r = get_map(o, "applied", rec, record_add_applied, err)) < 0 ||
+            (r = get_policy(o, rec, err)) < 0)
                 return r;
         if (json_object_object_get_ex(o, "pod", &pod)) {
                 if (!json_object_is_type(pod, json_type_object))
