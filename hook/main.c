@@ -17,8 +17,13 @@ static void usage(FILE *f) {
                    "  --proc-root DIR    proc mount (default /proc, env MEMQOS_PROC_ROOT)\n"
                    "  --state-dir DIR    where records go (default /run/memqos, env "
                    "MEMQOS_STATE_DIR)\n"
+                   "  --policy FILE      node policy: what each namespace may ask for (default\n"
+                   "                     " MQ_NODEPOLICY_PATH ", env MEMQOS_POLICY)\n"
+                   "  --check-policy FILE  validate a node policy file and exit\n"
                    "  --fail-open        report invalid annotations as warnings, apply nothing, "
-                   "exit 0\n"
+                   "exit 0;\n"
+                   "                     a request beyond the node policy is clamped, never "
+                   "applied\n"
                    "  --help             show this help\n"
                    "  --version          show the version\n\n"
                    "Exit 0: applied, or nothing to do. Exit 1: one line on stderr naming the\n"
@@ -30,13 +35,36 @@ static const char *env_or(const char *name, const char *def) {
         return v && *v ? v : def;
 }
 
+/* --check-policy: the same parse the hook runs, the first error, exit 1. */
+static int check_policy(const char *path) {
+        struct mq_nodepolicy p;
+        struct mq_error err = {{0}};
+        if (mq_nodepolicy_load(path, &p, &err) < 0) {
+                fprintf(stderr, "memqos-hook: %s\n", err.msg);
+                return EXIT_FAILURE;
+        }
+        printf("%s: ok\n", path);
+        mq_nodepolicy_done(&p);
+        return EXIT_SUCCESS;
+}
+
 static int parse_args(int argc, char **argv, struct hook_opts *o) {
-        enum { OPT_CGROUP = 256, OPT_PROC, OPT_STATE, OPT_FAIL_OPEN, OPT_VERSION };
+        enum {
+                OPT_CGROUP = 256,
+                OPT_PROC,
+                OPT_STATE,
+                OPT_FAIL_OPEN,
+                OPT_VERSION,
+                OPT_POLICY,
+                OPT_CHECK_POLICY
+        };
         static const struct option longopts[] = {
                 {"cgroup-root", required_argument, NULL, OPT_CGROUP},
                 {"proc-root", required_argument, NULL, OPT_PROC},
                 {"state-dir", required_argument, NULL, OPT_STATE},
                 {"fail-open", no_argument, NULL, OPT_FAIL_OPEN},
+                {"policy", required_argument, NULL, OPT_POLICY},
+                {"check-policy", required_argument, NULL, OPT_CHECK_POLICY},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
                 {NULL, 0, NULL, 0},
@@ -46,6 +74,7 @@ static int parse_args(int argc, char **argv, struct hook_opts *o) {
         o->cgroup_root = env_or("MEMQOS_CGROUP_ROOT", "/sys/fs/cgroup");
         o->proc_root = env_or("MEMQOS_PROC_ROOT", "/proc");
         o->state_dir = env_or("MEMQOS_STATE_DIR", "/run/memqos");
+        o->policy_path = env_or("MEMQOS_POLICY", MQ_NODEPOLICY_PATH);
         while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
                 switch (c) {
                 case OPT_CGROUP:
@@ -60,6 +89,11 @@ static int parse_args(int argc, char **argv, struct hook_opts *o) {
                 case OPT_FAIL_OPEN:
                         o->fail_open = true;
                         break;
+                case OPT_POLICY:
+                        o->policy_path = optarg;
+                        break;
+                case OPT_CHECK_POLICY:
+                        exit(check_policy(optarg));
                 case 'h':
                         usage(stdout);
                         exit(EXIT_SUCCESS);
@@ -81,13 +115,17 @@ static int parse_args(int argc, char **argv, struct hook_opts *o) {
         return 0;
 }
 
+/* Messages quote annotation values and state fields a pod or a runtime
+ * chose; one message must stay one line (runc folds it into the kubelet's
+ * event, syslog splits on newlines), so control characters are escaped. */
 void hook_log(int priority, const char *id, const char *fmt, ...) {
-        char msg[MQ_ERROR_MAX + 256];
+        char raw[MQ_ERROR_MAX + 256], msg[MQ_ERROR_MAX + 256];
         va_list ap;
 
         va_start(ap, fmt);
-        (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+        (void)vsnprintf(raw, sizeof(raw), fmt, ap);
         va_end(ap);
+        (void)mq_escape(raw, msg, sizeof(msg));
         /* stderr is what runc/crun fold into the error the kubelet reports,
          * so the user sees it in `kubectl describe pod`. */
         if (priority <= LOG_WARNING)

@@ -9,24 +9,13 @@
 #include "apply.h"
 #include "cgfs.h"
 #include "hook.h"
+#include "identity.h"
 #include "kubepath.h"
+#include "nodepolicy.h"
 #include "plan.h"
 #include "procfs.h"
 #include "record.h"
 #include "state.h"
-
-static bool is_sandbox(const struct oci_state *st) {
-        const char *t = oci_state_annotation(st, ANNOT_CONTAINERD_TYPE);
-        if (t && streq(t, "sandbox"))
-                return true;
-        t = oci_state_annotation(st, ANNOT_CRIO_TYPE);
-        return t && streq(t, "sandbox");
-}
-
-static const char *first_annotation(const struct oci_state *st, const char *a, const char *b) {
-        const char *v = oci_state_annotation(st, a);
-        return v ? v : oci_state_annotation(st, b);
-}
 
 static bool has_memqos_annotation(const struct oci_state *st) {
         for (size_t i = 0; i < st->n_annotations; i++)
@@ -83,24 +72,30 @@ static int resolve_cgroup(const struct hook_opts *o, const struct oci_state *st,
         return 1;
 }
 
+/* The pod UID from the cgroup path the kubelet chose, which no pod can
+ * set; the runtime's key only when the path does not say (the agent maps
+ * records to pods by it, and with it each pod's priority). */
+static const char *pod_uid_of(const struct pod_identity *id, const char *cgpath,
+                              char uid[static MQ_POD_UID_MAX]) {
+        if (kube_pod_from_path(cgpath, uid, NULL) == 0)
+                return uid;
+        return id->pod_uid;
+}
+
 static void fill_record(struct mq_record *rec, const struct oci_state *st, const char *cgpath,
-                        const char *container, const struct mq_spec *spec,
+                        const struct pod_identity *id, const struct mq_spec *spec,
                         const struct mq_plan *plan, const struct apply_result *res) {
         char uid[MQ_POD_UID_MAX];
-        const char *pod_uid = first_annotation(st, ANNOT_CONTAINERD_POD_UID, ANNOT_CRIO_POD_UID);
-        const char *pod = first_annotation(st, ANNOT_CONTAINERD_POD, ANNOT_CRIO_POD);
-        const char *ns = first_annotation(st, ANNOT_CONTAINERD_NS, ANNOT_CRIO_NS);
+        const char *pod_uid = pod_uid_of(id, cgpath, uid);
 
-        if (!pod_uid && kube_pod_from_path(cgpath, uid, NULL) == 0)
-                pod_uid = uid;
         *rec = (struct mq_record){
                 .id = strdup(st->id),
                 .pid = st->pid,
                 .cgroup = strdup(cgpath),
                 .pod_uid = strdup(pod_uid ? pod_uid : ""),
-                .pod_name = strdup(pod ? pod : ""),
-                .pod_namespace = strdup(ns ? ns : ""),
-                .container = strdup(container ? container : ""),
+                .pod_name = strdup(id->pod_name ? id->pod_name : ""),
+                .pod_namespace = strdup(id->ns ? id->ns : ""),
+                .container = strdup(id->container ? id->container : ""),
                 .qos = kube_qos_from_path(cgpath),
                 .priority = plan->priority,
                 .time = (int64_t)time(NULL),
@@ -110,6 +105,15 @@ static void fill_record(struct mq_record *rec, const struct oci_state *st, const
                         (void)record_add_annotation(rec, spec->key[k], spec->raw[k]);
                 if (res->written[k])
                         (void)record_add_applied(rec, mq_knob_file(k), plan->text[k]);
+        }
+}
+
+static void fill_record_policy(struct mq_record *rec, const struct mq_nodepolicy *pol,
+                               const struct mq_spec *spec, const struct mq_verdict *v) {
+        rec->policy_source = strdup(pol->source);
+        for (size_t i = 0; i < v->n; i++) {
+                const struct mq_clamp *c = &v->clamps[i];
+                (void)record_add_clamp(rec, spec->key[c->knob], c->asked, c->applied, c->why);
         }
 }
 
@@ -166,11 +170,61 @@ static void log_applied(const char *id, const char *cgpath, const struct mq_plan
         syslog(LOG_INFO, "%s: %s:%s", id, cgpath, line[0] ? line : " nothing written");
 }
 
+int hook_policy_load(const struct hook_opts *o, const char *id, struct mq_nodepolicy *ret) {
+        struct mq_error err = {{0}};
+        char source[MQ_NODEPOLICY_SOURCE_MAX];
+        int r = mq_nodepolicy_load(o->policy_path, ret, &err);
+        if (r >= 0)
+                return 0;
+        /* A bad file must not open the node up, nor stop every container:
+         * the built-in policy is the most restrictive sane one. */
+        if (r == -ENOENT)
+                (void)snprintf(source, sizeof(source), "built-in, no %s", o->policy_path);
+        else {
+                hook_log(LOG_WARNING, id, "node policy: %s; using the built-in policy", err.msg);
+                (void)snprintf(source, sizeof(source), "built-in, %s is invalid", o->policy_path);
+        }
+        return mq_nodepolicy_defaults(source, ret);
+}
+
+/* The node policy over the plan: refuse (exit 1), or clamp with a warning
+ * per bounded request. --fail-open clamps: never the full request. */
+static int enforce_policy(const struct hook_opts *o, const struct oci_state *st,
+                          const struct pod_identity *id, const struct mq_nodepolicy *pol,
+                          const struct mq_spec *spec, uint64_t memory_max, uint64_t page,
+                          struct mq_plan *plan, struct mq_verdict *ret) {
+        struct mq_error err = {{0}};
+        if (id->ns_doubt)
+                hook_log(LOG_WARNING, st->id,
+                         "%s; the node policy's default rules apply to this container",
+                         id->ns_doubt);
+        int r = mq_nodepolicy_apply(pol, id->ns, o->fail_open, spec, memory_max, page, plan, ret,
+                                    &err);
+        if (r < 0) {
+                hook_log(LOG_ERR, st->id, "%s", err.msg);
+                return r;
+        }
+        for (size_t i = 0; i < ret->n; i++) {
+                const struct mq_clamp *c = &ret->clamps[i];
+                if (c->knob == MQ_KNOB_PRIORITY && c->applied[0])
+                        hook_log(LOG_WARNING, st->id, "%s; priority %s applied instead", c->why,
+                                 c->applied);
+                else if (c->applied[0])
+                        hook_log(LOG_WARNING, st->id, "%s; %s=%s applied instead", c->why,
+                                 mq_knob_file(c->knob), c->applied);
+                else
+                        hook_log(LOG_WARNING, st->id, "%s; not applied", c->why);
+        }
+        return 0;
+}
+
 static int apply_to_cgroup(const struct hook_opts *o, const struct oci_state *st,
-                           const char *container, const struct mq_spec *spec) {
+                           const struct pod_identity *id, const struct mq_spec *spec) {
         _cleanup_free_ char *cgpath = NULL;
         _cleanup_close_ int cg_fd = -1;
         struct mq_error err = {{0}};
+        struct mq_nodepolicy pol = {0};
+        struct mq_verdict verdict = {0};
         struct mq_plan plan;
         struct apply_result res;
         uint64_t memory_max;
@@ -190,17 +244,28 @@ static int apply_to_cgroup(const struct hook_opts *o, const struct oci_state *st
                 hook_log(LOG_ERR, st->id, "cannot read memory.max of %s: %s", cgpath, strerror(-r));
                 return r;
         }
-        long page = sysconf(_SC_PAGESIZE);
-        if (plan_resolve(spec, memory_max, page > 0 ? (uint64_t)page : 4096, &plan, &err) < 0)
+        long pagesz = sysconf(_SC_PAGESIZE);
+        uint64_t page = pagesz > 0 ? (uint64_t)pagesz : 4096;
+        if (plan_resolve(spec, memory_max, page, &plan, &err) < 0)
                 return reject(o, st->id, err.msg);
+        if ((r = hook_policy_load(o, st->id, &pol)) < 0)
+                return r;
+        r = enforce_policy(o, st, id, &pol, spec, memory_max, page, &plan, &verdict);
+        if (r < 0) {
+                mq_nodepolicy_done(&pol);
+                return r;
+        }
         if ((r = apply_plan(cg_fd, &plan, &res, &err)) < 0) {
                 hook_log(LOG_ERR, st->id, "%s in %s; nothing changed", err.msg, cgpath);
+                mq_nodepolicy_done(&pol);
                 return r;
         }
         log_applied(st->id, cgpath, &plan, &res);
 
         struct mq_record rec;
-        fill_record(&rec, st, cgpath, container, spec, &plan, &res);
+        fill_record(&rec, st, cgpath, id, spec, &plan, &res);
+        fill_record_policy(&rec, &pol, spec, &verdict);
+        mq_nodepolicy_done(&pol);
         /* The values are in force either way; a missing record only means
          * the agent knows this pod by its cgroup alone (default priority,
          * no drift repair), which is not worth failing the container. */
@@ -211,19 +276,21 @@ static int apply_to_cgroup(const struct hook_opts *o, const struct oci_state *st
 
 static int run_state(const struct hook_opts *o, const struct oci_state *st) {
         struct mq_error err = {{0}};
+        struct pod_identity id;
         struct mq_spec spec;
 
         if (!record_id_valid(st->id)) {
+                char esc[300];
                 hook_log(LOG_ERR, NULL,
                          "container id \"%.64s\" is not a valid id "
                          "(expected 1-%d of A-Z a-z 0-9 _ . + -)",
-                         st->id, MQ_ID_MAX);
+                         mq_escape(st->id, esc, sizeof(esc)), MQ_ID_MAX);
                 return -EINVAL;
         }
-        if (is_sandbox(st) || !has_memqos_annotation(st))
+        identity_from_state(st, &id);
+        if (id.sandbox || !has_memqos_annotation(st))
                 return 0;
-        const char *container = first_annotation(st, ANNOT_CONTAINERD_NAME, ANNOT_CRIO_NAME);
-        if (spec_build(st->annotations, st->n_annotations, container, &spec, &err) < 0)
+        if (spec_build(st->annotations, st->n_annotations, id.container, &spec, &err) < 0)
                 return reject(o, st->id, err.msg);
         if (spec_empty(&spec))
                 return 0;
@@ -238,7 +305,7 @@ static int run_state(const struct hook_opts *o, const struct oci_state *st) {
                          (long long)st->pid);
                 return -EINVAL;
         }
-        return apply_to_cgroup(o, st, container, &spec);
+        return apply_to_cgroup(o, st, &id, &spec);
 }
 
 int hook_run(const struct hook_opts *o, FILE *in) {

@@ -78,6 +78,10 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len) {
                 char *k = strndup((const char *)key, len);
                 if (!k)
                         return fail(p, -ENOMEM);
+                if (startswith(k, ANNOT_CRIO_PREFIX))
+                        p->st->has_crio_key = true;
+                if (startswith(k, ANNOT_CONTAINERD_PREFIX))
+                        p->st->has_containerd_key = true;
                 if (key_kept(k))
                         p->annot_key = k;
                 else

@@ -26,6 +26,10 @@ struct oci_state {
         bool has_pid;
         size_t n_annotations;
         struct mq_kv annotations[MQ_STATE_ANNOT_MAX];
+        /* Some annotation key, kept or not, starts with this runtime's own
+         * prefix: "io.kubernetes.cri-o." (CRI-O sets several on every
+         * container) or "io.kubernetes.cri." (containerd). identity.c. */
+        bool has_crio_key, has_containerd_key;
 };
 
 /* Annotation keys the hook reads besides the memqos ones. */
@@ -39,6 +43,8 @@ struct oci_state {
 #define ANNOT_CRIO_POD           "io.kubernetes.pod.name"
 #define ANNOT_CRIO_NS            "io.kubernetes.pod.namespace"
 #define ANNOT_CRIO_POD_UID       "io.kubernetes.pod.uid"
+#define ANNOT_CRIO_PREFIX        "io.kubernetes.cri-o."
+#define ANNOT_CONTAINERD_PREFIX  "io.kubernetes.cri."
 
 /* Parse a state text from a stream, reading at most MQ_STATE_MAX bytes. */
 int oci_state_read(FILE *in, struct oci_state *ret, struct mq_error *err);

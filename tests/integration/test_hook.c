@@ -30,8 +30,8 @@
         ".slice/crio-" CID ".scope"
 
 struct fixture {
-        char *root; /* holds cg/, proc/, state/ */
-        char *cg, *proc, *state;
+        char *root; /* holds cg/, proc/, state/, policy.json */
+        char *cg, *proc, *state, *policy;
         struct fstree_snapshot before;
 };
 
@@ -64,12 +64,21 @@ static void set_proc_cgroup(struct fixture *f, const char *content) {
         fstree_write(f->proc, PID "/cgroup", content);
 }
 
+#define PERMISSIVE_POLICY                                                                          \
+        "{\"default\": {\"knobs\": [\"memory-high\", \"memory-low\", \"memory-min\", "             \
+        "\"swap-max\", \"oom-group\", \"priority\"]}}\n"
+
 static int setup(void **state) {
         struct fixture *f = calloc(1, sizeof(*f));
         f->root = fstree_mkdtemp();
         f->cg = path_in(f->root, "cg");
         f->proc = path_in(f->root, "proc");
         f->state = path_in(f->root, "state");
+        f->policy = path_in(f->root, "policy.json");
+        /* The grammar tests below ask for every knob, swap-max included; the
+         * node policy's own tests (test_policy.c) use the built-in policy
+         * and their own files. */
+        fstree_write(f->root, "policy.json", PERMISSIVE_POLICY);
         fstree_mkdirs(f->root, "cg");
         fstree_mkdirs(f->root, "proc");
         fstree_mkdirs(f->root, "state");
@@ -88,6 +97,7 @@ static int teardown(void **state) {
         free(f->cg);
         free(f->proc);
         free(f->state);
+        free(f->policy);
         free(f);
         return 0;
 }
@@ -123,7 +133,8 @@ static char *make_state(const char *status, const char *extra, const char *annot
 static struct run_result run_hook(struct fixture *f, const char *state_text, size_t len,
                                   const char *extra_arg) {
         char *bin = runbin_path("memqos-hook");
-        char *argv[] = {bin,      "--cgroup-root",   f->cg, "--proc-root", f->proc, "--state-dir",
+        char *argv[] = {bin,      "--cgroup-root",   f->cg,     "--proc-root",
+                        f->proc,  "--policy",        f->policy, "--state-dir",
                         f->state, (char *)extra_arg, NULL};
         struct run_result r;
         fstree_snapshot(f->root, &f->before);
@@ -410,11 +421,12 @@ static void test_env_configuration(void **state) {
         struct fixture *f = *state;
         char *bin = runbin_path("memqos-hook");
         char *argv[] = {bin, NULL};
-        char *e1, *e2, *e3;
+        char *e1, *e2, *e3, *e4;
         assert_true(asprintf(&e1, "MEMQOS_CGROUP_ROOT=%s", f->cg) > 0);
         assert_true(asprintf(&e2, "MEMQOS_PROC_ROOT=%s", f->proc) > 0);
         assert_true(asprintf(&e3, "MEMQOS_STATE_DIR=%s", f->state) > 0);
-        char *env[] = {e1, e2, e3, NULL};
+        assert_true(asprintf(&e4, "MEMQOS_POLICY=%s", f->policy) > 0);
+        char *env[] = {e1, e2, e3, e4, NULL};
         const char *st = "{\"id\":\"" CID "\",\"pid\":" PID ",\"annotations\":{"
                          "\"memqos.io/memory-min\":\"1Mi\"}}";
         struct run_result r;
@@ -430,6 +442,7 @@ static void test_env_configuration(void **state) {
         free(e1);
         free(e2);
         free(e3);
+        free(e4);
 }
 
 static void test_fail_open(void **state) {
