@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "decide.h"
+#include "nodepolicy.h"
 #include "headroom.h"
 #include "podwatch.h"
 #include "record.h"
@@ -20,6 +21,7 @@
 
 struct agent_opts {
         const char *config_path; /* NULL: built-in defaults only */
+        const char *policy_path; /* node policy (nodepolicy.h) */
         const char *cgroup_root;
         const char *proc_root;
         const char *state_dir;
@@ -62,6 +64,8 @@ struct agent_counters {
         uint64_t action_errors;
         uint64_t kills, kill_fallbacks;
         uint64_t reconciles, propagations;
+        uint64_t propagation_caps; /* propagation walks that found the pods' protection
+                                    * above the cap and scaled the ancestors to it */
         uint64_t wakeups[_MQ_TRIGGER_MAX];
         uint64_t wakeups_signal, wakeups_control;
         uint64_t scans, full_scans, decisions; /* scans: snapshots, full or refreshed */
@@ -88,6 +92,7 @@ struct agent_recent {
 struct agent {
         struct agent_opts opts;
         struct mq_config cfg;
+        struct mq_nodepolicy policy; /* the propagation cap (agent_open) */
         int cg_fd, proc_fd, state_fd;
         int psi_fd, meminfo_fd; /* pressure/memory and meminfo, kept open (scan.c) */
         struct mq_agent_state st;

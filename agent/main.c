@@ -22,12 +22,15 @@ static void usage(FILE *f) {
                     "  memqos-agent run   [OPTIONS]        the node daemon\n"
                     "  memqos-agent once  [OPTIONS] [--act] one scan and one decision, as JSON\n"
                     "  memqos-agent check-config FILE      validate a configuration file\n"
+                    "  memqos-agent check-policy FILE      validate a node policy file\n"
                     "  memqos-agent status [--json] [--state-dir DIR]\n"
                     "  memqos-agent explain <pod-uid|container-id> [--json] [--state-dir DIR]\n"
                     "  memqos-agent metrics [--state-dir DIR]  counters, Prometheus text\n"
                     "\n"
                     "Options:\n"
                     "  --config FILE       JSON configuration (default: built-in defaults)\n"
+                    "  --policy FILE       node policy (default " MQ_NODEPOLICY_PATH
+                    ", env MEMQOS_POLICY)\n"
                     "  --cgroup-root DIR   cgroup v2 mount (default " AGENT_DEFAULT_CGROUP_ROOT
                     ", env MEMQOS_CGROUP_ROOT)\n"
                     "  --proc-root DIR     procfs (default " AGENT_DEFAULT_PROC_ROOT
@@ -57,6 +60,7 @@ enum {
         OPT_ACT,
         OPT_JSON,
         OPT_NO_SECCOMP,
+        OPT_POLICY,
 };
 
 /* Parse options after the command word. Returns the index of the first
@@ -71,6 +75,7 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o) {
                 {"act", no_argument, NULL, OPT_ACT},
                 {"json", no_argument, NULL, OPT_JSON},
                 {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
+                {"policy", required_argument, NULL, OPT_POLICY},
                 {"help", no_argument, NULL, 'h'},
                 {0, 0, 0, 0},
         };
@@ -102,6 +107,9 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o) {
                 case OPT_NO_SECCOMP:
                         o->no_seccomp = true;
                         break;
+                case OPT_POLICY:
+                        o->policy_path = optarg;
+                        break;
                 case 'h':
                         usage(stdout);
                         exit(0);
@@ -132,7 +140,27 @@ static void agent_done(struct agent *a) {
         mq_podwatch_done(&a->events_watch);
         usage_done(a);
         mq_agent_state_done(&a->st);
+        mq_nodepolicy_done(&a->policy);
         free(a->overrides);
+}
+
+/* The node policy, as the hook reads it: no file is the built-in policy; a
+ * bad file is the built-in policy too, with a warning, so the agent keeps
+ * its propagation cap (README, "Who may ask for what"). */
+static int agent_policy_load(struct agent *a) {
+        struct mq_error err = {{0}};
+        const char *path = a->opts.policy_path;
+        char source[MQ_NODEPOLICY_SOURCE_MAX];
+        int r = mq_nodepolicy_load(path, &a->policy, &err);
+        if (r >= 0)
+                return 0;
+        if (r == -ENOENT)
+                (void)snprintf(source, sizeof(source), "built-in, no %s", path);
+        else {
+                log_warn("node policy: %s; using the built-in policy", err.msg);
+                (void)snprintf(source, sizeof(source), "built-in, %s is invalid", path);
+        }
+        return mq_nodepolicy_defaults(source, &a->policy);
 }
 
 /* Config, root fds, records: what both `run` and `once` start from. */
@@ -142,6 +170,8 @@ static int agent_open(struct agent *a, bool create_state) {
                 (void)fprintf(stderr, "memqos-agent: %s\n", err.msg);
                 return -EINVAL;
         }
+        if (agent_policy_load(a) < 0)
+                return -ENOMEM;
         a->cg_fd = open_dir(a->opts.cgroup_root, "cgroup root",
                             "a cgroup v2 mount such as /sys/fs/cgroup");
         a->proc_fd = open_dir(a->opts.proc_root, "proc root", "procfs such as /proc");
@@ -235,6 +265,21 @@ static int cmd_check_config(const char *path) {
         return 0;
 }
 
+static int cmd_check_policy(const char *path) {
+        struct mq_nodepolicy p;
+        struct mq_error err = {{0}};
+        if (mq_nodepolicy_load(path, &p, &err) < 0) {
+                (void)fprintf(stderr, "memqos-agent: %s\n", err.msg);
+                return 1;
+        }
+        printf("%s: ok (%zu namespaces listed, on_violation %s, propagation cap %u%% of "
+               "MemTotal)\n",
+               path, p.n_ns, p.on_violation == MQ_VIOLATION_CLAMP ? "clamp" : "refuse",
+               p.max_share_pct);
+        mq_nodepolicy_done(&p);
+        return 0;
+}
+
 int main(int argc, char **argv) {
         struct agent a = {
                 .cg_fd = -1,
@@ -248,6 +293,7 @@ int main(int argc, char **argv) {
                                         env_or("MEMQOS_CGROUP_ROOT", AGENT_DEFAULT_CGROUP_ROOT),
                                 .proc_root = env_or("MEMQOS_PROC_ROOT", AGENT_DEFAULT_PROC_ROOT),
                                 .state_dir = env_or("MEMQOS_STATE_DIR", AGENT_DEFAULT_STATE_DIR),
+                                .policy_path = env_or("MEMQOS_POLICY", MQ_NODEPOLICY_PATH),
                         },
         };
         /* PSI averages and percentages carry two decimals in the kernel's text. */
@@ -270,29 +316,33 @@ int main(int argc, char **argv) {
                 return EXIT_USAGE;
         char **operands = argv + 1 + first;
         int n_operands = argc - 1 - first;
-        int want = streq(cmd, "check-config") || streq(cmd, "explain") ? 1 : 0;
+        bool check = streq(cmd, "check-config") || streq(cmd, "check-policy");
+        int want = check || streq(cmd, "explain") ? 1 : 0;
         if (a.opts.act && !streq(cmd, "once")) {
                 (void)fprintf(stderr, "memqos-agent: --act is only for `once`\n");
                 return EXIT_USAGE;
         }
-        if (!streq(cmd, "run") && !streq(cmd, "once") && !streq(cmd, "check-config") &&
-            !streq(cmd, "status") && !streq(cmd, "explain") && !streq(cmd, "metrics")) {
+        if (!streq(cmd, "run") && !streq(cmd, "once") && !check && !streq(cmd, "status") &&
+            !streq(cmd, "explain") && !streq(cmd, "metrics")) {
                 (void)fprintf(stderr,
                               "memqos-agent: unknown command \"%s\": expected run, once, "
-                              "check-config, status, explain or metrics (see --help)\n",
+                              "check-config, check-policy, status, explain or metrics (see "
+                              "--help)\n",
                               cmd);
                 return EXIT_USAGE;
         }
         if (n_operands != want) {
                 (void)fprintf(stderr, "memqos-agent: %s takes %s (see --help)\n", cmd,
-                              streq(cmd, "check-config") ? "one FILE"
-                              : streq(cmd, "explain")    ? "one pod UID or container id"
-                                                         : "no operands");
+                              check                   ? "one FILE"
+                              : streq(cmd, "explain") ? "one pod UID or container id"
+                                                      : "no operands");
                 return EXIT_USAGE;
         }
         int rc;
         if (streq(cmd, "check-config"))
                 rc = cmd_check_config(operands[0]);
+        else if (streq(cmd, "check-policy"))
+                rc = cmd_check_policy(operands[0]);
         else if (streq(cmd, "status") || streq(cmd, "explain") || streq(cmd, "metrics"))
                 rc = ctl_command(&a.opts, cmd, want ? operands[0] : NULL);
         else if (streq(cmd, "once"))
