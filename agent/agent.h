@@ -8,8 +8,8 @@
 
 #include "config.h"
 #include "decide.h"
-#include "nodepolicy.h"
 #include "headroom.h"
+#include "nodepolicy.h"
 #include "podwatch.h"
 #include "record.h"
 
@@ -75,7 +75,15 @@ struct agent_counters {
         uint64_t events_unchanged; /* memory.events reads saved: no inotify event since (refresh.c)
                                     */
         uint64_t reloads, reload_errors;
-        uint64_t psi_lost; /* POLLERR on a trigger: its cgroup went away */
+        uint64_t psi_lost;        /* POLLERR on a trigger: its cgroup went away */
+        uint64_t odd_pod_cgroups; /* pod-shaped cgroups that are not pods (scan.c) */
+};
+
+/* Pod-shaped cgroup names that do not parse as pods, each reported once. */
+#define AGENT_ODD_MAX 32
+struct agent_odd_pods {
+        size_t n;
+        char path[AGENT_ODD_MAX][512]; /* as mq_pod.cgroup */
 };
 
 /* A compact copy of an action for `status`/`explain`. */
@@ -119,6 +127,7 @@ struct agent {
                 const struct mq_pod_state **of;
         } state_index;
         struct agent_counters cnt;
+        struct agent_odd_pods odd;
         struct agent_recent recent[AGENT_RECENT_MAX];
         size_t n_recent; /* total appended; ring index = n_recent % MAX */
         uint64_t start_ms;

@@ -65,6 +65,9 @@ char *metrics_text(const struct agent *a) {
         counter(f, "memqos_reload_errors_total", "Rejected configuration reloads.",
                 c->reload_errors);
         counter(f, "memqos_psi_lost_total", "PSI triggers lost to POLLERR.", c->psi_lost);
+        counter(f, "memqos_odd_pod_cgroups_total",
+                "Cgroups under kubepods named like pods whose UID does not parse (not ranked).",
+                c->odd_pod_cgroups);
         gauge(f, "memqos_pods", "Pods in the last scan.", (double)a->snap.n_pods);
         gauge(f, "memqos_records", "Container records loaded.", (double)a->recs.n);
         gauge(f, "memqos_in_episode", "1 while a pressure episode is open.",

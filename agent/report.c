@@ -224,6 +224,7 @@ static struct json_object *report_counters(const struct agent_counters *c) {
         ADD(o, "reloads", json_object_new_uint64(c->reloads));
         ADD(o, "reload_errors", json_object_new_uint64(c->reload_errors));
         ADD(o, "psi_lost", json_object_new_uint64(c->psi_lost));
+        ADD(o, "odd_pod_cgroups", json_object_new_uint64(c->odd_pod_cgroups));
         return o;
 }
 

@@ -227,10 +227,33 @@ static int is_qos_dir(const char *name) {
         return 0;
 }
 
+/* A cgroup under kubepods named like a pod but not one (a UID that is not
+ * the kubelet's UUID, say): the agent cannot rank or act on it, so say so
+ * once per name, and count it, instead of leaving "0 pods" unexplained. */
+static void note_odd_pod(struct agent *a, const char *path, const char *name) {
+        const char *why = kube_pod_name_problem(name);
+        if (!why)
+                return;
+        for (size_t i = 0; i < a->odd.n && i < AGENT_ODD_MAX; i++)
+                if (strncmp(a->odd.path[i], path, sizeof(a->odd.path[i])) == 0)
+                        return;
+        a->cnt.odd_pod_cgroups++;
+        if (a->odd.n >= AGENT_ODD_MAX) {
+                if (a->odd.n++ == AGENT_ODD_MAX)
+                        log_warn("more pod-shaped cgroups that are not pods: counted "
+                                 "(memqos_odd_pod_cgroups_total), no longer named");
+                return;
+        }
+        (void)snprintf(a->odd.path[a->odd.n++], sizeof(a->odd.path[0]), "%s", path);
+        char esc[512];
+        log_warn("%s: named like a pod cgroup but not one: %s; not ranked or acted on",
+                 mq_escape(path, esc, sizeof(esc)), why);
+}
+
 /* Add every pod below the directory dfd (path `path`); descend once into
  * QoS-level directories when `descend`. */
-static int scan_dir(int dfd, const char *path, int descend, struct mq_snapshot *s, size_t *cap,
-                    char *big) {
+static int scan_dir(struct agent *a, int dfd, const char *path, int descend, struct mq_snapshot *s,
+                    size_t *cap, char *big) {
         int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
         if (dup < 0)
                 return negative_errno();
@@ -246,8 +269,13 @@ static int scan_dir(int dfd, const char *path, int descend, struct mq_snapshot *
                         continue;
                 char uid[MQ_POD_UID_MAX];
                 int pod = kube_pod_uid_from_name(de->d_name, uid) == 0;
-                if (!pod && !(descend && is_qos_dir(de->d_name)))
+                if (!pod && !(descend && is_qos_dir(de->d_name))) {
+                        char odd[sizeof(s->pods[0].cgroup)];
+                        int n = snprintf(odd, sizeof(odd), "%s/%s", path, de->d_name);
+                        if (n > 0 && (size_t)n < sizeof(odd))
+                                note_odd_pod(a, odd, de->d_name);
                         continue;
+                }
                 _cleanup_close_ int fd =
                         openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0)
@@ -257,7 +285,7 @@ static int scan_dir(int dfd, const char *path, int descend, struct mq_snapshot *
                 if (n < 0 || (size_t)n >= sizeof(sub))
                         continue;
                 if (!pod) {
-                        int r = scan_dir(fd, sub, 0, s, cap, big);
+                        int r = scan_dir(a, fd, sub, 0, s, cap, big);
                         if (r == -ENOMEM)
                                 return r;
                         continue;
@@ -371,7 +399,7 @@ int scan_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *
                 if (fd < 0)
                         continue;
                 read_ancestors(fd, &s);
-                r = scan_dir(fd, path, 1, &s, &cap, big);
+                r = scan_dir(a, fd, path, 1, &s, &cap, big);
                 if (r < 0) {
                         free(big);
                         snapshot_done(&s);

@@ -274,6 +274,73 @@ static void test_once_protected_and_odd_dirs(void **state) {
         agent_tree_free(&t);
 }
 
+/* Cgroups named like pods whose UID is not the kubelet's UUID are named on
+ * stderr, once each, with why, escaped (a directory name can hold a
+ * newline); the real pod beside them is ranked as usual. */
+static void test_once_odd_pod_names(void **state) {
+        (void)state;
+        struct agent_tree t;
+        agent_tree_new(&t, AGENT_TREE_CGROUPFS);
+        agent_tree_node(&t, 4194304, 3000000, 0.0);
+        struct agent_tree_pod be = {UID_BE, "besteffort", 600 * MIB, 500 * MIB, 100 * MIB, 0, 0,
+                                    0,      NULL};
+        free(agent_tree_pod(&t, AGENT_TREE_CGROUPFS, &be));
+        fstree_mkdirs(t.cg, "kubepods/besteffort/pod-test-1");
+        fstree_mkdirs(t.cg, "kubepods/pod\nmemqos-agent: forged");
+        fstree_mkdirs(t.cg, "kubepods/besteffort/not-a-pod");
+
+        struct run_result res;
+        assert_int_equal(run_agent(&t, (const char *const[]){"once", NULL}, &res), 0);
+        struct json_object *doc = json_tokener_parse(res.out);
+        assert_non_null(doc);
+        assert_int_equal(json_object_array_length(get(doc, "pods")), 1);
+        assert_non_null(strstr(res.err, "/kubepods/besteffort/pod-test-1: named like a pod "
+                                        "cgroup but not one: the UID has characters other than "
+                                        "hex digits and '-'"));
+        assert_non_null(strstr(res.err, "/kubepods/pod\\nmemqos-agent: forged: named like a pod"));
+        assert_null(strstr(res.err, "\nmemqos-agent: forged"));
+        assert_null(strstr(res.err, "not-a-pod"));
+        json_object_put(doc);
+        run_result_free(&res);
+        agent_tree_free(&t);
+}
+
+/* The headroom in `once`: a Guaranteed pod whose memory.min covers its
+ * 300 MiB of page cache, under kubepods carrying that protection, takes the
+ * cache out of MemAvailable; the pod's effective protection and protected
+ * cache are shown. */
+static void test_once_headroom(void **state) {
+        (void)state;
+        struct agent_tree t;
+        agent_tree_new(&t, AGENT_TREE_CGROUPFS);
+        agent_tree_node(&t, 1048576, 512000, 0.0); /* 1 GiB, 500 MiB available */
+        struct agent_tree_pod gu = {UID_GU,    "guaranteed", 340 * MIB, 40 * MIB, 300 * MIB,
+                                    100 * MIB, 340 * MIB,    0,         NULL};
+        free(agent_tree_pod(&t, AGENT_TREE_CGROUPFS, &gu));
+        fstree_write(t.cg, "kubepods/memory.min", "356515840\n"); /* 340 MiB */
+        fstree_write(t.cg, "kubepods/memory.low", "0\n");
+        struct json_object *doc = once(&t, (const char *const[]){"once", NULL});
+        struct json_object *node = get(doc, "node");
+        assert_int_equal(json_object_get_int64(get(node, "mem_available")), 500 * MIB);
+        assert_int_equal(json_object_get_int64(get(node, "protected_cache_min")), 300 * MIB);
+        assert_int_equal(json_object_get_int64(get(node, "protected_cache_low")), 0);
+        assert_int_equal(json_object_get_int64(get(node, "headroom")), 200 * MIB);
+        assert_string_equal(sget(node, "headroom_level"), "ok");
+        struct json_object *pod = pod_by_uid(doc, UID_GU);
+        assert_int_equal(json_object_get_int64(get(pod, "effective_min")), 340 * MIB);
+        assert_int_equal(json_object_get_int64(get(pod, "protected_cache")), 300 * MIB);
+        json_object_put(doc);
+
+        /* kubepods without protection: the pod's own memory.min is void. */
+        fstree_write(t.cg, "kubepods/memory.min", "0\n");
+        doc = once(&t, (const char *const[]){"once", NULL});
+        node = get(doc, "node");
+        assert_int_equal(json_object_get_int64(get(node, "headroom")), 500 * MIB);
+        assert_int_equal(json_object_get_int64(get(pod_by_uid(doc, UID_GU), "effective_min")), 0);
+        json_object_put(doc);
+        agent_tree_free(&t);
+}
+
 /* No kubepods tree at all (a node before the kubelet starts): no pods. */
 static void test_once_no_kubepods(void **state) {
         (void)state;
@@ -386,6 +453,8 @@ int main(void) {
                 cmocka_unit_test(test_once_act),
                 cmocka_unit_test(test_once_idle),
                 cmocka_unit_test(test_once_protected_and_odd_dirs),
+                cmocka_unit_test(test_once_odd_pod_names),
+                cmocka_unit_test(test_once_headroom),
                 cmocka_unit_test(test_once_no_kubepods),
                 cmocka_unit_test(test_once_no_psi),
                 cmocka_unit_test(test_check_config),
