@@ -83,7 +83,7 @@ static void closedirp(DIR **d) {
  * against the cap, the writes. */
 struct prop_entry {
         char *path;
-        struct mq_protection own, sum; /* as read; children's claims, bounded */
+        struct mq_protection own, sum; /* as read; the sum of the children's bounded claims */
 };
 
 struct prop_walk {
@@ -161,7 +161,6 @@ static void prop_collect(struct prop_walk *w, int dfd, const char *path, int dep
         }
         if (!any)
                 return;
-        mq_protection_bound(&sum, w->cap);
         prop_push(w, path, &own, &sum);
         ret->min = max_u64(bounded.min, sum.min);
         ret->low = max_u64(bounded.low, sum.low);
