@@ -109,13 +109,17 @@ static void read_protection(int fd, struct mq_protection *ret) {
 
 static void prop_push(struct prop_walk *w, const char *path, const struct mq_protection *own,
                       const struct mq_protection *sum) {
-        char *p = strdup(path);
-        if (!p || grow_array((void **)&w->v, &w->alloc, w->n, sizeof(*w->v), 64) < 0) {
-                free(p);
+        if (grow_array((void **)&w->v, &w->alloc, w->n, sizeof(*w->v), 64) < 0) {
                 w->failed = -ENOMEM;
                 return;
         }
-        w->v[w->n++] = (struct prop_entry){p, *own, *sum};
+        struct prop_entry *e = &w->v[w->n];
+        *e = (struct prop_entry){strdup(path), *own, *sum};
+        if (!e->path) {
+                w->failed = -ENOMEM;
+                return;
+        }
+        w->n++;
 }
 
 static uint64_t max_u64(uint64_t a, uint64_t b) {

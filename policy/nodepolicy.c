@@ -262,7 +262,7 @@ static int parse_top(struct json_object *root, struct mq_nodepolicy *p, struct m
 int mq_nodepolicy_parse_buf(const char *buf, const char *source, struct mq_nodepolicy *ret,
                             struct mq_error *err) {
         struct json_object *root = NULL;
-        struct mq_nodepolicy p;
+        struct mq_nodepolicy p = {0};
 
         if (strlen(buf) > MQ_NODEPOLICY_MAX_BYTES)
                 return mq_error_set(err, EFBIG, "the file is larger than %d bytes",

@@ -45,7 +45,7 @@
 #include "types.h"
 
 #define MQ_NODEPOLICY_PATH       "/etc/memqos/policy.json"
-#define MQ_NODEPOLICY_MAX_BYTES  (1024 * 1024)
+#define MQ_NODEPOLICY_MAX_BYTES  1048576
 #define MQ_NODEPOLICY_NS_MAX     1024
 #define MQ_NODEPOLICY_SOURCE_MAX 256
 #define MQ_NAMESPACE_MAX         63 /* a Kubernetes namespace: a DNS-1123 label */

@@ -81,17 +81,19 @@ static int priority_from(const char *s, void *ret) {
 }
 
 static int get_clamp(struct json_object *c, struct mq_record *rec, struct mq_error *err) {
-        _cleanup_free_ char *annotation = NULL, *asked = NULL, *applied = NULL, *why = NULL;
-        int r;
+        static const char *const keys[] = {"annotation", "asked", "applied", "why"};
+        char *v[4] = {NULL};
+        int r = 0;
         if (!json_object_is_type(c, json_type_object))
                 return mq_error_set(err, EINVAL,
                                     "record \"policy.clamped\" entry is not an object");
-        if ((r = get_string(c, "annotation", true, &annotation, err)) < 0 ||
-            (r = get_string(c, "asked", true, &asked, err)) < 0 ||
-            (r = get_string(c, "applied", true, &applied, err)) < 0 ||
-            (r = get_string(c, "why", true, &why, err)) < 0)
-                return r;
-        r = record_add_clamp(rec, annotation, asked, applied, why);
+        for (size_t i = 0; i < 4 && r >= 0; i++)
+                r = get_string(c, keys[i], true, &v[i], err);
+        if (r >= 0)
+                r = record_add_clamp(rec, v[0], v[1], v[2], v[3]);
+        /* explicit frees: the analyzer does not follow cleanup attributes */
+        for (size_t i = 0; i < 4; i++)
+                free(v[i]);
         if (r == -E2BIG)
                 return mq_error_set(err, E2BIG, "record \"policy.clamped\" has over %d entries",
                                     MQ_RECORD_MAX_CLAMPS);
