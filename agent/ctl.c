@@ -263,11 +263,11 @@ static void print_status(struct json_object *o) {
         struct json_object *c = jget(o, "counters");
         print_kv_line("actions", jget(c, "actions"));
         print_kv_line("wakeups", jget(c, "wakeups"));
-        printf("%-14s kills=%s kill_fallbacks=%s reconciles=%s propagations=%s errors=%s "
-               "reloads=%s reload_errors=%s\n",
+        printf("%-14s kills=%s kill_fallbacks=%s reconciles=%s propagations=%s "
+               "propagation_caps=%s errors=%s reloads=%s reload_errors=%s odd_pod_cgroups=%s\n",
                "counters", jstr(c, "kills"), jstr(c, "kill_fallbacks"), jstr(c, "reconciles"),
-               jstr(c, "propagations"), jstr(c, "action_errors"), jstr(c, "reloads"),
-               jstr(c, "reload_errors"));
+               jstr(c, "propagations"), jstr(c, "propagation_caps"), jstr(c, "action_errors"),
+               jstr(c, "reloads"), jstr(c, "reload_errors"), jstr(c, "odd_pod_cgroups"));
         print_recent(jget(o, "recent"));
 }
 

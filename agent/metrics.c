@@ -46,6 +46,10 @@ char *metrics_text(const struct agent *a) {
         counter(f, "memqos_reconciles_total", "Record values re-applied after drift.",
                 c->reconciles);
         counter(f, "memqos_propagations_total", "Ancestor memory.min/low raised.", c->propagations);
+        counter(f, "memqos_propagation_caps_total",
+                "Propagation walks that scaled the ancestors' protection down to the cap "
+                "(propagation.max_share_pct of MemTotal).",
+                c->propagation_caps);
         counter(f, "memqos_scans_total", "Snapshots taken, full or refreshed.", c->scans);
         counter(f, "memqos_full_scans_total", "Snapshots that read every pod.", c->full_scans);
         counter(f, "memqos_partial_scans_total",

@@ -214,6 +214,7 @@ static struct json_object *report_counters(const struct agent_counters *c) {
         ADD(o, "kill_fallbacks", json_object_new_uint64(c->kill_fallbacks));
         ADD(o, "reconciles", json_object_new_uint64(c->reconciles));
         ADD(o, "propagations", json_object_new_uint64(c->propagations));
+        ADD(o, "propagation_caps", json_object_new_uint64(c->propagation_caps));
         ADD(o, "scans", json_object_new_uint64(c->scans));
         ADD(o, "full_scans", json_object_new_uint64(c->full_scans));
         ADD(o, "partial_scans", json_object_new_uint64(c->partial_scans));
