@@ -97,11 +97,13 @@ check: deps
 	@$(MAKE) --no-print-directory check-all
 
 CHECK_SUITES := check-unit check-integration $(if $(wildcard tests/vm/vm.mk),check-vm)
+CHECK_SUITES += $(if $(wildcard tests/admission/admission.mk),check-admission)
 check-all: all
 	@rc=0; for s in $(CHECK_SUITES); do \
 		$(MAKE) --no-print-directory $$s || { echo "== $$s FAILED"; rc=1; }; done; exit $$rc
 
 -include tests/vm/vm.mk
+-include tests/admission/admission.mk
 -include bench/bench.mk
 
 LINT_SRC := $(POLICY_SRC) $(HOOK_SRC) $(AGENT_SRC)

@@ -12,6 +12,10 @@ missing=()
 for p in "${packages[@]}"; do
         dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+# tests/admission runs on Node.js: Debian's nodejs and npm when there is no
+# node or npm at all (a node from elsewhere, with its own npm, is kept).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
