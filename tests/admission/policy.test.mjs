@@ -428,3 +428,19 @@ test("the namespace labels the expressions read are the ones documented", () => 
     assert.ok(header.includes(l), `the comment atop admission-policy.yaml documents ${l}`);
   }
 });
+
+test("the shipped DaemonSet's own pod is admitted in its own namespace", async () => {
+  const { loadDocuments } = await import("./policy.mjs");
+  const docs = loadDocuments(join(deployDir, "daemonset.yaml"));
+  const namespace = docs.find((d) => d.kind === "Namespace");
+  const ds = docs.find((d) => d.kind === "DaemonSet");
+  assert.ok(namespace && ds, "daemonset.yaml has a Namespace and a DaemonSet");
+  const object = { apiVersion: "v1", kind: "Pod", metadata: ds.spec.template.metadata, spec: ds.spec.template.spec };
+  assert.ok(Object.keys(object.metadata.annotations ?? {}).some((k) => k.startsWith("memqos.io/")));
+  const r = admit(compiled, { object, namespace });
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.denials.map((d) => d.message), []);
+  // Without the namespace's label the same pod is refused: the label is what admits it.
+  const bare = { ...namespace, metadata: { ...namespace.metadata, labels: {} } };
+  assert.ok(admit(compiled, { object, namespace: bare }).denials.length > 0);
+});
