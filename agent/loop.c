@@ -181,7 +181,10 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
                  * reconcile_ms was the bulk of the idle cost; the walk runs
                  * on record changes and as often as the full scan. */
                 if (l->reconcile_now || l->last_scan_ms >= l->last_propagate_ms + SCAN_FULL_MS) {
+                        uint64_t before = a->cnt.propagations + a->cnt.propagation_caps;
                         act_propagate(a, &snap);
+                        if (a->cnt.propagations + a->cnt.propagation_caps != before)
+                                scan_read_protection(a, &snap);
                         l->last_propagate_ms = l->last_scan_ms;
                 }
                 l->reconcile_now = false;

@@ -19,9 +19,8 @@ enum need { NEED_NONE = 0, NEED_PSI, NEED_SAMPLE, NEED_LIMITS, NEED_ALL, NEED_GO
 const struct mq_pod_state *refresh_state_of(const struct agent *a, const struct mq_pod *p);
 /* The headroom level of s (policy/headroom.h). */
 enum mq_headroom_level refresh_level(const struct agent *a, const struct mq_snapshot *s);
-/* A pod the ladder may act on; with the headroom critical only one holding
- * anonymous memory. */
-bool refresh_candidate(const struct agent *a, const struct mq_pod *p, bool critical);
+/* A pod the ladder may act on. */
+bool refresh_candidate(const struct agent *a, const struct mq_pod *p);
 /* The cgroup went away (ENOENT, or ENODEV reading a removed cgroup's file). */
 bool refresh_gone(int r);
 
@@ -29,8 +28,7 @@ bool refresh_gone(int r);
  * removed are marked NEED_GONE. s must have room for a->pod_changes.n more. */
 void refresh_apply_pod_changes(struct agent *a, struct mq_snapshot *s, uint8_t *mark);
 /* Is any pod a candidate at all? */
-bool refresh_has_candidate(const struct agent *a, const struct mq_snapshot *s, bool critical);
+bool refresh_has_candidate(const struct agent *a, const struct mq_snapshot *s);
 /* memory.current of the pods that can come first (see refresh-pods.c);
  * -EAGAIN when one cannot be read for another reason than being gone. */
-int refresh_read_usage(struct agent *a, struct mq_snapshot *s, const size_t *order, uint8_t *mark,
-                       bool critical);
+int refresh_read_usage(struct agent *a, struct mq_snapshot *s, const size_t *order, uint8_t *mark);

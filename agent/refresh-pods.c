@@ -156,10 +156,9 @@ static bool bounded_out(struct mq_snapshot *s, const struct usage_pass *u, size_
 
 /* The best candidate so far: the lowest group, then the most excess. */
 static const struct mq_pod *better(const struct agent *a, const struct mq_snapshot *s,
-                                   const uint8_t *mark, size_t i, const struct mq_pod *best,
-                                   bool critical) {
+                                   const uint8_t *mark, size_t i, const struct mq_pod *best) {
         const struct mq_pod *p = &s->pods[i];
-        if (mark[i] == NEED_GONE || !refresh_candidate(a, p, critical))
+        if (mark[i] == NEED_GONE || !refresh_candidate(a, p))
                 return best;
         if (!best || later_group(best, p) ||
             (same_group(best, p) && mq_pod_excess(p) > mq_pod_excess(best)))
@@ -175,7 +174,7 @@ static const struct mq_pod *better(const struct agent *a, const struct mq_snapsh
  * last rank order, each only while its QoS level's bound leaves room for it
  * to matter. */
 static int usage_pass(struct agent *a, struct mq_snapshot *s, const size_t *order, uint8_t *mark,
-                      bool critical, struct usage_pass *u) {
+                      struct usage_pass *u) {
         for (size_t i = 0; i < s->n_pods; i++)
                 u->bidx[i] = bound_of(u->b, &u->nb, s->pods[i].cgroup);
         read_bounds(a, u->b, u->nb);
@@ -189,7 +188,7 @@ static int usage_pass(struct agent *a, struct mq_snapshot *s, const size_t *orde
                         int r = read_one_usage(a, s, u, mark, i);
                         if (r < 0)
                                 return r;
-                        best = better(a, s, mark, i, best, critical);
+                        best = better(a, s, mark, i, best);
                 }
         for (size_t k = 0; k < s->n_pods; k++) {
                 size_t i = order[k];
@@ -203,25 +202,24 @@ static int usage_pass(struct agent *a, struct mq_snapshot *s, const size_t *orde
                         if (r < 0)
                                 return r;
                 }
-                best = better(a, s, mark, i, best, critical);
+                best = better(a, s, mark, i, best);
         }
         return 0;
 }
 
-int refresh_read_usage(struct agent *a, struct mq_snapshot *s, const size_t *order, uint8_t *mark,
-                       bool critical) {
+int refresh_read_usage(struct agent *a, struct mq_snapshot *s, const size_t *order, uint8_t *mark) {
         struct usage_pass u = {.nb = 0};
         u.bidx = calloc(s->n_pods + 1, sizeof(*u.bidx));
         u.done = calloc(s->n_pods + 1, sizeof(*u.done));
-        int r = u.bidx && u.done ? usage_pass(a, s, order, mark, critical, &u) : -ENOMEM;
+        int r = u.bidx && u.done ? usage_pass(a, s, order, mark, &u) : -ENOMEM;
         free(u.bidx);
         free(u.done);
         return r;
 }
 
-bool refresh_has_candidate(const struct agent *a, const struct mq_snapshot *s, bool critical) {
+bool refresh_has_candidate(const struct agent *a, const struct mq_snapshot *s) {
         for (size_t i = 0; i < s->n_pods; i++)
-                if (refresh_candidate(a, &s->pods[i], critical))
+                if (refresh_candidate(a, &s->pods[i]))
                         return true;
         return false;
 }
@@ -232,8 +230,7 @@ int scan_usage_pass(struct agent *a, struct mq_snapshot *s) {
         int r = -ENOMEM;
         if (order && mark) {
                 mq_rank_pods(s, order);
-                r = refresh_read_usage(a, s, order, mark,
-                                       refresh_level(a, s) == MQ_HEADROOM_CRITICAL);
+                r = refresh_read_usage(a, s, order, mark);
         }
         free(order);
         free(mark);

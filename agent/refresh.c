@@ -83,14 +83,16 @@ enum mq_headroom_level refresh_level(const struct agent *a, const struct mq_snap
 
 /* A pod the ladder may act on (decide-ladder.c: eligible(), advance()); a
  * throttled pod is passed over without reading its figures unless a kill
- * may follow. With the headroom critical only pods holding anonymous memory
- * (killable()) can be the emergency kill's victim. */
-bool refresh_candidate(const struct agent *a, const struct mq_pod *p, bool critical) {
+ * may follow. Whether it holds enough anonymous memory to be worth a kill
+ * (killable()) is for the decision to say on figures read now: a pod's
+ * anon as of its last memory.stat read is no guide (a pod that started
+ * growing after it was read shows none, and was never read again: seen in
+ * the VM, where the growers were passed over and the kernel OOM-killed). */
+bool refresh_candidate(const struct agent *a, const struct mq_pod *p) {
         const struct mq_pod_state *ps = refresh_state_of(a, p);
         enum mq_step step = ps ? ps->step : MQ_STEP_NONE;
         return !mq_pod_protected(&a->cfg, p) && p->current >= MQ_POD_FLOOR_BYTES &&
-               step != MQ_STEP_KILL && (a->cfg.kill_enabled || step < MQ_STEP_THROTTLE) &&
-               (!critical || p->anon >= MQ_POD_FLOOR_BYTES);
+               step != MQ_STEP_KILL && (a->cfg.kill_enabled || step < MQ_STEP_THROTTLE);
 }
 
 /* The first k candidates in rank order (k <= REFRESH_CANDIDATES), by one
@@ -98,11 +100,10 @@ bool refresh_candidate(const struct agent *a, const struct mq_pod *p, bool criti
  * ranking, and sorting 1,000 pods several times per wakeup was a large part
  * of its cost. Pods marked gone are skipped. Returns how many. */
 static size_t first_candidates(const struct agent *a, const struct mq_snapshot *s,
-                               const uint8_t *mark, bool critical,
-                               size_t ret[static REFRESH_CANDIDATES]) {
+                               const uint8_t *mark, size_t ret[static REFRESH_CANDIDATES]) {
         size_t n = 0;
         for (size_t i = 0; i < s->n_pods; i++) {
-                if (mark[i] == NEED_GONE || !refresh_candidate(a, &s->pods[i], critical))
+                if (mark[i] == NEED_GONE || !refresh_candidate(a, &s->pods[i]))
                         continue;
                 size_t j = n < REFRESH_CANDIDATES ? n++ : REFRESH_CANDIDATES;
                 /* Insert i among the kept ones; j == K: i must beat the last. */
@@ -136,14 +137,13 @@ static int pick(const struct agent *a, const struct mq_snapshot *s, uint8_t *mar
          * pod is held at memory.high (decide.c: assess()): every pod's
          * events count then. */
         bool held = s->trigger != MQ_TRIGGER_WATERMARK && level == MQ_HEADROOM_OK;
-        bool critical = level == MQ_HEADROOM_CRITICAL;
         for (size_t i = 0; i < s->n_pods; i++) {
                 enum need m = must_read(a, &s->pods[i], s->now_ms, held, unchanged);
                 if (mark[i] < m)
                         mark[i] = (uint8_t)m;
         }
         size_t first[REFRESH_CANDIDATES];
-        size_t k = may_act ? first_candidates(a, s, mark, critical, first) : 0;
+        size_t k = may_act ? first_candidates(a, s, mark, first) : 0;
         for (size_t j = 0; j < k; j++)
                 mark[first[j]] = candidate_need(mark[first[j]]);
         size_t n = 0;
@@ -264,10 +264,10 @@ static void compact(struct agent *a, struct mq_snapshot *s, uint8_t *mark) {
 
 /* With fresh figures the ranking may move: the pods the ladder tries first
  * must be ones just read, or it could act on stale numbers. */
-static bool first_are_fresh(const struct agent *a, const struct mq_snapshot *s, const uint8_t *mark,
-                            bool critical) {
+static bool first_are_fresh(const struct agent *a, const struct mq_snapshot *s,
+                            const uint8_t *mark) {
         size_t first[REFRESH_CANDIDATES];
-        size_t k = first_candidates(a, s, mark, critical, first);
+        size_t k = first_candidates(a, s, mark, first);
         for (size_t j = 0; j < k; j++)
                 if (mark[first[j]] < NEED_LIMITS || mark[first[j]] == NEED_GONE)
                         return false;
@@ -284,8 +284,8 @@ static int read_for_emergency(struct agent *a, struct mq_snapshot *s, uint8_t *m
         size_t n = 0;
         for (size_t i = 0; i < s->n_pods; i++) {
                 const struct mq_pod_state *ps = refresh_state_of(a, &s->pods[i]);
-                if (refresh_candidate(a, &s->pods[i], true) &&
-                    (!ps || ps->step < MQ_STEP_THROTTLE) && mark[i] < NEED_LIMITS) {
+                if (refresh_candidate(a, &s->pods[i]) && (!ps || ps->step < MQ_STEP_THROTTLE) &&
+                    mark[i] < NEED_LIMITS) {
                         mark[i] = NEED_LIMITS;
                         n++;
                 }
@@ -308,11 +308,11 @@ static int refresh(struct agent *a, struct mq_snapshot *s, size_t *order, uint8_
                 return r;
         /* Nothing to act on by the last figures: maybe a pod grew into a
          * candidate, and waiting would lose the wakeup. */
-        if (may_act && !usage_now && !refresh_has_candidate(a, s, critical))
+        if (may_act && !usage_now && !refresh_has_candidate(a, s))
                 usage_now = true;
         if (usage_now) {
                 mq_rank_pods(s, order);
-                r = refresh_read_usage(a, s, order, mark, critical);
+                r = refresh_read_usage(a, s, order, mark);
         }
         s->usage_stale = !usage_now;
         if (r == 0)
@@ -324,7 +324,7 @@ static int refresh(struct agent *a, struct mq_snapshot *s, size_t *order, uint8_
         compact(a, s, mark);
         if (critical && (r = read_for_emergency(a, s, mark)) < 0)
                 return r;
-        return !may_act || first_are_fresh(a, s, mark, critical) ? 0 : -EAGAIN;
+        return !may_act || first_are_fresh(a, s, mark) ? 0 : -EAGAIN;
 }
 
 /* Could the ladder act on this wakeup? A PSI trigger, the headroom below

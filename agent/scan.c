@@ -371,6 +371,24 @@ static void read_ancestors(int root_fd, struct mq_snapshot *s) {
         }
 }
 
+void scan_read_protection(struct agent *a, struct mq_snapshot *s) {
+        for (size_t i = 0; i < ELEMENTSOF(scan_kubepods_roots); i++) {
+                _cleanup_close_ int fd = openat(a->cg_fd, scan_kubepods_roots[i],
+                                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd >= 0)
+                        read_ancestors(fd, s);
+        }
+        for (size_t i = 0; i < s->n_pods; i++) {
+                struct mq_pod *p = &s->pods[i];
+                _cleanup_close_ int fd = openat(a->cg_fd, p->cgroup + 1,
+                                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        continue; /* gone: the next refresh drops it */
+                read_limit(fd, "memory.min", p->min, &p->min);
+                read_limit(fd, "memory.low", p->low, &p->low);
+        }
+}
+
 static void apply_records(const struct agent_records *recs, struct mq_snapshot *s) {
         for (size_t i = 0; i < s->n_pods; i++)
                 scan_apply_records_pod(recs, &s->pods[i]);

@@ -28,6 +28,11 @@ int scan_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *
 
 void snapshot_done(struct mq_snapshot *s);
 
+/* Read memory.min/memory.low of kubepods, its QoS cgroups and every pod of
+ * s again: after the agent's propagation changed them, the headroom must
+ * count the protection now in force, not the one the scan saw. */
+void scan_read_protection(struct agent *a, struct mq_snapshot *s);
+
 /* memory.stat grows with every kernel; /proc/meminfo is ~1.5 KiB. */
 #define BIG_FILE_MAX 32768
 
