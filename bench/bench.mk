@@ -14,7 +14,7 @@ bench: $(BENCH_BIN)
 # idle CPU/RSS with 1,000 pod cgroups (a few minutes; needs root and qemu).
 .PHONY: bench-vm
 bench-vm: all
-	@VM_BUILD=$(abspath $(BUILD)) bench/run-vm-bench.sh
+	@VM_BUILD=$(abspath $(BUILD)) $(if $(strip $(VM_CACHE)),VM_CACHE="$(abspath $(VM_CACHE))") bench/run-vm-bench.sh
 
 # The same idle measurement natively on this host, against a fake tree.
 .PHONY: bench-host

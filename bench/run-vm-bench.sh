@@ -9,6 +9,7 @@
 #   VM_KERNELS="6.1 6.12" bench/run-vm-bench.sh
 #
 # Needs what `make check-vm` needs (root, Debian 12; tests/vm/deps.sh installs it).
+# VM_BUILD, VM_CACHE (default tests/vm/cache), VM_TIMEOUT as for tests/vm/run.sh.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

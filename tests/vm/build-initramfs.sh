@@ -12,7 +12,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-cache="$here/cache"
+cache=${VM_CACHE:-$here/cache}
 
 # add_bin ROOT SRC [DEST]: copy an executable and every shared library ldd
 # lists for it, at the same paths, so the guest's dynamic loader finds them.

@@ -1,6 +1,7 @@
 #!/bin/bash
 # `make demo`: boot the test VM on one kernel and tell the demo scenario's
 # story (lines the guest marks with "| "). Exit status as the suite's.
+# VM_KERNELS, VM_BUILD, VM_CACHE, ... as for run.sh.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

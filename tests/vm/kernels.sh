@@ -1,6 +1,7 @@
 #!/bin/bash
-# Fetch the test kernels into tests/vm/cache/ without installing them:
-# installing a linux-image package would run update-initramfs for the host.
+# Fetch the test kernels into $VM_CACHE (default tests/vm/cache/) without
+# installing them: installing a linux-image package would run
+# update-initramfs for the host.
 # `apt-get download` + `dpkg -x` gives the vmlinuz and its modules only.
 #
 # usage: kernels.sh 6.1|6.12 ...   prints "<tag> <kernel-dir>" per kernel,
@@ -8,7 +9,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-cache="$here/cache"
+cache=${VM_CACHE:-$here/cache}
 mkdir -p "$cache"
 
 apt_ready=0

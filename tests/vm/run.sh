@@ -5,6 +5,8 @@
 #   VM_KERNELS="6.1 6.12"  VM_SCENARIOS="kernel-basics hook-runc ..."
 #   VM_BUILD=build  VM_TIMEOUT=<s per boot>  VM_MEM=<MiB>
 #   VM_HOOK=<file to use as memqos-hook>  VM_HOOKS_DIR=<oci-hooks.d to test>
+#   VM_CACHE=<dir>  (default tests/vm/cache: kernels, initramfs, disk image,
+#                    logs; give each concurrent run its own)
 #
 # Prints one line per check (ok / not ok / skip <kernel> <scenario>: ...),
 # the boot and scenario times, and last `vm: N passed, N failed, N skipped`.
@@ -12,7 +14,11 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-cache="$here/cache"
+cache=${VM_CACHE:-$here/cache}
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd)
+# kernels.sh and build-initramfs.sh read it too.
+export VM_CACHE=$cache
 top=$(cd "$here/../.." && pwd)
 
 ALL_SCENARIOS="hooks-json kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group hook-protect podman agent-protect agent-livelock agent-drift agent-restart"
