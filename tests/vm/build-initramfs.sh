@@ -41,6 +41,12 @@ build_base() {
   install -m 0755 "$here/guest/init" "$root/init"
   install -m 0644 "$here/guest/lib.sh" "$root/vm/lib.sh"
   cp -r "$here/guest/scenarios" "$root/vm/"
+  # The test node's policy (README, "Who may ask for what"): namespace
+  # "default", where the scenarios' pods run, may ask for swap-max,
+  # priority up to high and protection up to 512 MiB per container (also
+  # for a container whose limit is its pod's, as in hook-protect); every
+  # other namespace has the built-in rules.
+  install -D -m 0644 "$here/guest/etc/policy.json" "$root/etc/memqos/policy.json"
 
   add_bin "$root" "$(command -v runc)" /usr/bin/runc
   add_bin "$root" "$(command -v crun)" /usr/bin/crun

@@ -21,7 +21,7 @@ cache=$(cd "$cache" && pwd)
 export VM_CACHE=$cache
 top=$(cd "$here/../.." && pwd)
 
-ALL_SCENARIOS="hooks-json kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group hook-protect podman agent-protect agent-livelock agent-drift agent-restart"
+ALL_SCENARIOS="hooks-json kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group hook-protect podman agent-protect agent-headroom-min agent-headroom-low agent-headroom-burstable policy-tenant agent-livelock agent-drift agent-restart"
 kernels=${VM_KERNELS:-6.1 6.12}
 scenarios=${VM_SCENARIOS:-$ALL_SCENARIOS}
 build=${VM_BUILD:-$top/build}
@@ -50,13 +50,15 @@ cc -O2 -Wall -Wextra -static -o "$cache/memhog" "$here/memhog.c"
 # A small ext4 disk with one file, for scenarios that need real page cache
 # (an initramfs has none that can be reclaimed).
 # The name carries a version: change it when the contents change.
-data=$cache/data-v2.img
+data=$cache/data-v3.img
 if [ ! -f "$data" ]; then
   d=$(mktemp -d "$cache/data.XXXXXX")
   head -c $((16 * 1024 * 1024)) /dev/urandom >"$d/cache.bin"
   head -c $((32 * 1024 * 1024)) /dev/urandom >"$d/protect-a.bin"
   head -c $((32 * 1024 * 1024)) /dev/urandom >"$d/protect-b.bin"
-  mkfs.ext4 -q -F -d "$d" "$data.tmp" 112M >/dev/null
+  # A quarter of the VM's RAM, for the agent-headroom scenarios.
+  head -c $((256 * 1024 * 1024)) /dev/urandom >"$d/protect-big.bin"
+  mkfs.ext4 -q -F -d "$d" "$data.tmp" 376M >/dev/null
   mv "$data.tmp" "$data"
   rm -rf "$d"
 fi

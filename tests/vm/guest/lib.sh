@@ -105,11 +105,12 @@ JSON
 }
 
 # Annotations the way containerd passes them for a pod's app container,
-# followed by the memqos ones given as arguments (JSON pairs).
+# followed by the memqos ones given as arguments (JSON pairs); the pod's
+# namespace is $K8S_NS (default "default").
 k8s_ann() {
   uid=$1
   shift
-  printf '"io.kubernetes.cri.container-type": "container", "io.kubernetes.cri.container-name": "app", "io.kubernetes.cri.sandbox-id": "sb-%s", "io.kubernetes.cri.sandbox-uid": "%s", "io.kubernetes.cri.sandbox-name": "pod-%s", "io.kubernetes.cri.sandbox-namespace": "default"' "$uid" "$uid" "$uid"
+  printf '"io.kubernetes.cri.container-type": "container", "io.kubernetes.cri.container-name": "app", "io.kubernetes.cri.sandbox-id": "sb-%s", "io.kubernetes.cri.sandbox-uid": "%s", "io.kubernetes.cri.sandbox-name": "pod-%s", "io.kubernetes.cri.sandbox-namespace": "%s"' "$uid" "$uid" "$uid" "${K8S_NS:-default}"
   for a in "$@"; do [ -z "$a" ] || printf ', %s' "$a"; done
 }
 

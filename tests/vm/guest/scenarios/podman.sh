@@ -23,7 +23,7 @@ for PM_RT in crun runc; do
   if ! pm run -d --name "$name" --rootfs --network none --hooks-dir "$hooks" \
     --cgroup-parent "/kubepods/burstable/pod$uid" --memory 128m \
     --annotation memqos.io/memory-high=64Mi --annotation memqos.io/memory-min=8Mi \
-    --annotation memory-low.memqos.io/pm=16Mi --annotation io.kubernetes.cri.container-name=pm \
+    --annotation memory-low.memqos.io/pm=16Mi --annotation io.kubernetes.container.name=pm \
     /rootfs /bin/sleep 30 >"/tmp/$name.log" 2>&1; then
     notok "podman --runtime $PM_RT run failed: $(tail -n 3 "/tmp/$name.log" | tr '\n' ' ')"
     continue
