@@ -29,9 +29,12 @@
  *
  *   psi.*.some_ms, window_ms  PSI trigger: stall (integer ms, >= 1) within a
  *                             window (500-10000 ms, psi.rst); some_ms < window_ms.
- *   watermarks.reclaim_pct    MemAvailable below this % of MemTotal is pressure
- *                             (0-100, 0 disables); a number, fractions allowed.
- *   watermarks.kill_pct       below this %, kill at once (0-100, 0 disables;
+ *   watermarks.reclaim_pct    the headroom (MemAvailable net of the page cache
+ *                             protection keeps: policy/headroom.h) below this %
+ *                             of MemTotal is pressure (0-100, 0 disables); a
+ *                             number, fractions allowed.
+ *   watermarks.kill_pct       below this %, or on course to get there within
+ *                             MQ_KILL_LEAD_MS, kill at once (0-100, 0 disables;
  *                             not above reclaim_pct unless that is 0).
  *   ladder.step_interval_ms   confirmation time between steps (100-60000).
  *   ladder.reclaim_pct        % of a pod's reclaimable page cache written to
@@ -64,7 +67,7 @@ struct mq_config {
         /* PSI triggers: stall threshold within window, both in microseconds. */
         uint64_t psi_node_some_us, psi_node_window_us;
         uint64_t psi_kubepods_some_us, psi_kubepods_window_us;
-        /* MemAvailable watermarks, as percent of MemTotal (0 disables). */
+        /* Headroom watermarks, as percent of MemTotal (0 disables). */
         double watermark_reclaim_pct; /* start the ladder below this */
         double watermark_kill_pct;    /* go straight to kill below this */
         /* Ladder. */
