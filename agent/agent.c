@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "log.h"
 #include "util.h"
 
 #define CONFIG_FILE_MAX (1 << 20)
@@ -17,6 +18,28 @@ bool agent_dry_run(const struct agent *a) {
 void agent_headroom(const struct agent *a, struct mq_headroom *ret) {
         mq_headroom_assess(&a->cfg, a->snap.mem_total, a->snap.mem_available, &a->prot,
                            mq_fill_meter_rate(&a->fill), ret);
+}
+
+int agent_policy_load(struct agent *a) {
+        struct mq_error err = {{0}};
+        const char *path = a->opts.policy_path;
+        char source[MQ_NODEPOLICY_SOURCE_MAX];
+        struct mq_nodepolicy p;
+        int r = mq_nodepolicy_load(path, &p, &err);
+        if (r < 0) {
+                if (r == -ENOENT)
+                        (void)snprintf(source, sizeof(source), "built-in, no %s", path);
+                else {
+                        log_warn("node policy: %s; using the built-in policy", err.msg);
+                        (void)snprintf(source, sizeof(source), "built-in, %s is invalid", path);
+                }
+                r = mq_nodepolicy_defaults(source, &p);
+                if (r < 0)
+                        return r;
+        }
+        mq_nodepolicy_done(&a->policy);
+        a->policy = p;
+        return 0;
 }
 
 uint64_t agent_now_ms(void) {

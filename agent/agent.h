@@ -149,6 +149,11 @@ bool agent_dry_run(const struct agent *a);
 /* The headroom now: the last MemAvailable read, the last snapshot's
  * protection, the measured fill rate (policy/headroom.h). */
 void agent_headroom(const struct agent *a, struct mq_headroom *ret);
+/* The node policy, as the hook reads it: no file is the built-in policy; a
+ * bad file is the built-in policy too, with a warning, so the agent keeps
+ * its propagation cap (README, "Who may ask for what"). Replaces a->policy
+ * only on success (-ENOMEM). */
+int agent_policy_load(struct agent *a);
 uint64_t agent_now_ms(void);
 uint64_t agent_now_us(void);
 /* Build "<dir>/<name>" into buf; -ENAMETOOLONG when it does not fit. */

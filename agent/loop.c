@@ -205,6 +205,13 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
 
 static void reload(struct loop *l) {
         struct agent *a = l->a;
+        /* The node policy's propagation cap may have changed: read it again
+         * (a bad file means the built-in policy, as at start-up) and let
+         * the next cycle propagate under it. */
+        if (agent_policy_load(a) == 0) {
+                l->reconcile_now = true;
+                log_info("SIGHUP: node policy from %s", a->policy.source);
+        }
         if (!a->opts.config_path) {
                 log_info("SIGHUP: no --config given, the built-in defaults stay");
                 return;

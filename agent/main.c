@@ -144,25 +144,6 @@ static void agent_done(struct agent *a) {
         free(a->overrides);
 }
 
-/* The node policy, as the hook reads it: no file is the built-in policy; a
- * bad file is the built-in policy too, with a warning, so the agent keeps
- * its propagation cap (README, "Who may ask for what"). */
-static int agent_policy_load(struct agent *a) {
-        struct mq_error err = {{0}};
-        const char *path = a->opts.policy_path;
-        char source[MQ_NODEPOLICY_SOURCE_MAX];
-        int r = mq_nodepolicy_load(path, &a->policy, &err);
-        if (r >= 0)
-                return 0;
-        if (r == -ENOENT)
-                (void)snprintf(source, sizeof(source), "built-in, no %s", path);
-        else {
-                log_warn("node policy: %s; using the built-in policy", err.msg);
-                (void)snprintf(source, sizeof(source), "built-in, %s is invalid", path);
-        }
-        return mq_nodepolicy_defaults(source, &a->policy);
-}
-
 /* Config, root fds, records: what both `run` and `once` start from. */
 static int agent_open(struct agent *a, bool create_state) {
         struct mq_error err = {{0}};

@@ -507,6 +507,24 @@ static void test_agent_caps_propagation(void **state) {
         assert_null(strstr(out, "\"value\":\"max\""));
         free(out);
         agent_daemon_free(&d);
+
+        /* SIGHUP reads the node policy again: a lower cap takes effect
+         * without a restart. */
+        agent_daemon_start(&t, argv, &d);
+        assert_true(agent_wait_text(d.err, "running:", 5000));
+        fstree_write(t.root, "no-policy.json", "{\"propagation\": {\"max_share_pct\": 25}}\n");
+        assert_int_equal(kill(d.pid, SIGHUP), 0);
+        assert_true(agent_wait_text(d.err, "SIGHUP: node policy from", 5000));
+        bool lowered = false;
+        for (int i = 0; i < 250 && !lowered; i++) {
+                lowered = read_u64(&t, "kubepods.slice/memory.min") == cap / 2;
+                if (!lowered)
+                        usleep(20000);
+        }
+        assert_true(lowered);
+        assert_int_equal(kill(d.pid, SIGTERM), 0);
+        assert_true(agent_daemon_wait(&d, 5000) != -1);
+        agent_daemon_free(&d);
         free(pbe);
         free(pbu);
         free(cbe);
