@@ -62,6 +62,10 @@ build_base() {
     add_bin "$root" "$VM_HOOK" /usr/bin/memqos-hook
   fi
 
+  # earlyoom for bench/run-peers.sh, which fetches it (unpacked, not
+  # installed) into the cache.
+  [ -x "$cache/earlyoom/usr/bin/earlyoom" ] && add_bin "$root" "$cache/earlyoom/usr/bin/earlyoom" /usr/bin/earlyoom
+
   # podman: its OCI hooks directory support is what CRI-O uses too.
   if command -v podman >/dev/null && command -v conmon >/dev/null; then
     add_bin "$root" "$(command -v podman)" /usr/bin/podman
@@ -85,6 +89,8 @@ build_base() {
     [ "$a" = busybox ] || ln -s busybox "$r/bin/$a"
   done
   install -m 0755 "$cache/memhog" "$r/bin/memhog"
+  # Named hogs, so the kernel's and earlyoom's kill lines say which pod.
+  for a in a b c; do ln -s memhog "$r/bin/memhog-$a"; done
   install -m 0755 "$cache/memhog" "$root/usr/bin/memhog"
   echo 'root:x:0:0:root:/:/bin/sh' >"$r/etc/passwd"
   echo 'root:x:0:' >"$r/etc/group"

@@ -1,0 +1,8 @@
+# shellcheck shell=sh
+# shellcheck disable=SC2034 # read by agent-headroom.inc
+# bench/run-peers.sh (make bench-peers) only: one run of agent-headroom.inc,
+# earlyoom -r 0 (defaults otherwise), no protection. Prints a "# peers ..." line for the bench's table.
+HR_KNOB=memory-min HR_B_QOS=besteffort HR_B_PRIO=normal HR_BENCH=1
+. /vm/scenarios/agent-headroom.inc
+hr_run earlyoom 0
+:
