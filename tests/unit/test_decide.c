@@ -798,14 +798,19 @@ static void test_kill_confirm_bounded(void **state) {
  * close to its OOM killer, and the lowest pod is killed at once. The same
  * figures with kubepods unprotected (so memory.min protects nothing) are no
  * pressure at all. */
-static void test_protected_cache_is_not_headroom(void **state) {
-        (void)state;
+static struct sim *protected_node(uint64_t kubepods_min) {
         struct sim *s = sim_new();
         struct mq_pod *db = add_pod(s, "db", MQ_PRIO_HIGH, MQ_QOS_GUARANTEED, 4 * GiB, 3 * GiB);
         db->min = 4 * GiB;
         add_pod(s, "hog", MQ_PRIO_NORMAL, MQ_QOS_BESTEFFORT, 6 * GiB, 0);
-        s->snap.ancestors[MQ_ANC_KUBEPODS] = (struct mq_ancestor_prot){true, 4 * GiB, 0};
+        s->snap.ancestors[MQ_ANC_KUBEPODS] = (struct mq_ancestor_prot){true, kubepods_min, 0};
         s->snap.mem_available = 3 * GiB + GiB / 4; /* 20.3 % */
+        return s;
+}
+
+static void test_protected_cache_is_not_headroom(void **state) {
+        (void)state;
+        struct sim *s = protected_node(4 * GiB);
         const struct mq_actions *a = run(s, T0, MQ_TRIGGER_TIMER);
         expect_n(a, 1);
         expect_act(a, 0, MQ_ACT_KILL, "hog", 1);
@@ -816,12 +821,7 @@ static void test_protected_cache_is_not_headroom(void **state) {
                             "PSI some avg10 0.0%.");
         sim_free(s);
 
-        s = sim_new();
-        db = add_pod(s, "db", MQ_PRIO_HIGH, MQ_QOS_GUARANTEED, 4 * GiB, 3 * GiB);
-        db->min = 4 * GiB;
-        add_pod(s, "hog", MQ_PRIO_NORMAL, MQ_QOS_BESTEFFORT, 6 * GiB, 0);
-        s->snap.ancestors[MQ_ANC_KUBEPODS] = (struct mq_ancestor_prot){true, 0, 0};
-        s->snap.mem_available = 3 * GiB + GiB / 4;
+        s = protected_node(0);
         expect_n(run(s, T0, MQ_TRIGGER_TIMER), 0);
         sim_free(s);
 }
