@@ -14,6 +14,16 @@
 #include "scan.h"
 
 /* Only the knobs the hook sets are ever re-applied from a record. */
+
+/* The result field of a reconcile or propagate line. */
+static void write_result(const struct agent *a, int r, char *buf, size_t size) {
+        if (agent_dry_run(a))
+                (void)snprintf(buf, size, "dry-run");
+        else if (r < 0)
+                (void)snprintf(buf, size, "error: %s", strerror(-r));
+        else
+                (void)snprintf(buf, size, "ok");
+}
 static const char *const reconcilable[] = {
         "memory.high",      "memory.low",       "memory.min",       "memory.swap.max",
         "memory.swap.high", "memory.oom.group", "memory.zswap.max",
@@ -58,12 +68,7 @@ static void reconcile_record(struct agent *a, const struct mq_snapshot *snap,
                                file, rec->id ? rec->id : "?", have, want);
                 a->cnt.reconciles++;
                 int r = agent_dry_run(a) ? 0 : cgroup_write_file(fd, file, want);
-                if (agent_dry_run(a))
-                        (void)snprintf(result, sizeof(result), "dry-run");
-                else if (r < 0)
-                        (void)snprintf(result, sizeof(result), "error: %s", strerror(-r));
-                else
-                        (void)snprintf(result, sizeof(result), "ok");
+                write_result(a, r, result, sizeof(result));
                 log_action(a, snap, pod_of(snap, rec), "reconcile", target, want, reason, result);
         }
 }
@@ -211,12 +216,7 @@ static void write_need(struct agent *a, const struct mq_snapshot *snap, const st
         int r = agent_dry_run(a) ? 0 : cgroup_open_beneath(a->cg_fd, path, &fd, NULL);
         if (r >= 0 && !agent_dry_run(a))
                 r = cgroup_write_u64(fd, file, need);
-        if (agent_dry_run(a))
-                (void)snprintf(result, sizeof(result), "dry-run");
-        else if (r < 0)
-                (void)snprintf(result, sizeof(result), "error: %s", strerror(-r));
-        else
-                (void)snprintf(result, sizeof(result), "ok");
+        write_result(a, r, result, sizeof(result));
         log_action(a, snap, NULL, "propagate", target, value, reason, result);
 }
 

@@ -373,6 +373,12 @@ int mq_json_parse(const char *buf, struct json_object **ret, struct mq_error *er
                                     "the object",
                                     off);
         }
+        if (!json_object_is_type(o, json_type_object)) {
+                int r = mq_error_set(err, EINVAL, "the top level must be a JSON object, got %.40s",
+                                     json_text(o));
+                json_object_put(o);
+                return r;
+        }
         *ret = o;
         return 0;
 }
@@ -382,12 +388,6 @@ int mq_config_parse_buf(const char *buf, struct mq_config *cfg, struct mq_error 
         int r = mq_json_parse(buf, &root, err);
         if (r < 0)
                 return r;
-        if (!json_object_is_type(root, json_type_object)) {
-                r = mq_error_set(err, EINVAL, "the top level must be a JSON object, got %.40s",
-                                 json_text(root));
-                json_object_put(root);
-                return r;
-        }
         /* Parse into a copy and commit only when everything is valid, so a
          * bad file (e.g. on SIGHUP) leaves the running config untouched. */
         struct mq_config next = *cfg;

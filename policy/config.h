@@ -102,9 +102,10 @@ int mq_config_parse_buf(const char *buf, struct mq_config *cfg, struct mq_error 
  * watermark). mq_config_parse_buf() already does; for configs built in code. */
 int mq_config_validate(const struct mq_config *cfg, struct mq_error *err);
 
-/* One JSON value from a whole text (the agent configuration and the node
- * policy share it, so their syntax errors read alike): "not valid JSON at
- * byte N: ...", or text after the value. *ret is the caller's to put. */
+/* One JSON object from a whole text (the agent configuration and the node
+ * policy share it, so their errors read alike): "not valid JSON at byte N:
+ * ...", text after the value, or a top level that is not an object. *ret
+ * is the caller's to put. */
 struct json_object;
 int mq_json_parse(const char *buf, struct json_object **ret, struct mq_error *err);
 

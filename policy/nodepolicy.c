@@ -270,12 +270,6 @@ int mq_nodepolicy_parse_buf(const char *buf, const char *source, struct mq_nodep
         int r = mq_json_parse(buf, &root, err);
         if (r < 0)
                 return r;
-        if (!json_object_is_type(root, json_type_object)) {
-                r = mq_error_set(err, EINVAL, "the top level must be a JSON object, got %.40s",
-                                 json_text(root));
-                json_object_put(root);
-                return r;
-        }
         r = mq_nodepolicy_defaults(source, &p);
         if (r >= 0)
                 r = parse_top(root, &p, err);
