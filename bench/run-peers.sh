@@ -28,37 +28,11 @@ kernels=${VM_KERNELS:-6.1 6.12}
 runs=${PEERS_RUNS:-3}
 cases="none earlyoom earlyoom-prot memqos"
 
-"$top/tests/vm/deps.sh"
-eo=$VM_CACHE/earlyoom
-if [ ! -x "$eo/usr/bin/earlyoom" ]; then
-  tmp=$(mktemp -d "$VM_CACHE/dl.XXXXXX")
-  chmod 777 "$tmp" # apt-get download writes as _apt
-  if ! (cd "$tmp" && apt-get download -q earlyoom >/dev/null 2>&1); then
-    apt-get update -q >/dev/null
-    (cd "$tmp" && apt-get download -q earlyoom >/dev/null)
-  fi
-  rm -rf "$eo"
-  dpkg -x "$tmp"/earlyoom_*.deb "$eo"
-  dpkg-deb -f "$tmp"/earlyoom_*.deb Version >"$eo/version"
-  rm -rf "$tmp"
-fi
-
-scen=""
-for _ in $(seq "$runs"); do
-  for c in $cases; do scen="$scen bench-peers-$c"; done
-done
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
-echo "memqos bench-peers: kernels $kernels, $runs round(s) of: $cases; $(nproc) host cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)"
-echo "earlyoom $(cat "$eo/version") (Debian package, unpacked into $eo); reproduce: make bench-peers"
-rc=0
-VM_TIMEOUT=${VM_TIMEOUT:-$((runs * 4 * 75 + 120))} VM_BUILD=${VM_BUILD:-$top/build} \
-  VM_KERNELS="$kernels" VM_SCENARIOS="${scen# }" "$top/tests/vm/run.sh" >"$out" 2>&1 || rc=$?
-
-# The notes of each run, then the table.
-grep -E '^# [0-9.]+ bench-peers-|^# (agent|kernel|earlyoom): |^(not ok|skip) ' "$out" || true
-echo
-awk -v runs="$runs" -v kernels="$kernels" '
+table() { # FILE
+  awk -v runs="$runs" -v kernels="$kernels" "$table_awk" "$1"
+}
+# shellcheck disable=SC2016 # an awk program
+table_awk='
   function kv(line, k,   r) {
     if (!match(line, " " k "=[^ ]*")) return ""
     return substr(line, RSTART + length(k) + 2, RLENGTH - length(k) - 2)
@@ -84,9 +58,11 @@ awk -v runs="$runs" -v kernels="$kernels" '
     add(key SUBSEP "lead", lead)
     add(key SUBSEP "alive", kv($0, "alive") == "1" ? "yes" : "NO")
     add(key SUBSEP "avail", kv($0, "minavail"))
-    # verdict inputs: memqos vs the same round of "none"
+    add(key SUBSEP "rate", kv($0, "rate_a"))
+    if (kv($0, "rate_a") + 0 < 50) slow++
+    # verdict inputs: memqos against the same round of "none" (numbers)
     r = n[key]
-    read[key SUBSEP r] = kv($0, "read"); oom[key SUBSEP r] = kv($0, "oom") + kv($0, "dmesg")
+    rd[key SUBSEP r] = kv($0, "read") + 0; oom[key SUBSEP r] = kv($0, "oom") + kv($0, "dmesg")
   }
   END {
     name["none+min"] = "protection (memory.min), no agent"
@@ -95,32 +71,71 @@ awk -v runs="$runs" -v kernels="$kernels" '
     name["memqos+min"] = "memqos-agent + protection"
     split("none+min earlyoom earlyoom+min memqos+min", order, " ")
     nk = split(kernels, ks, " ")
-    print "| case | kernel | kernel OOM kills | pods killed (by whom) | protected pod alive | protected pod re-read (MiB) | file passes | node PSI some/full (ms) | lowest MemAvailable (MiB) | first pressure → first action (ms, who) |"
-    print "|---|---|---|---|---|---|---|---|---|---|"
+    print "| case | kernel | kernel OOM kills | pods killed (by whom) | protected pod alive | protected pod re-read (MiB) | file passes | node PSI some/full (ms) | lowest MemAvailable (MiB) | first pressure → first action (ms, who) | A grew at (MiB/s) |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= 4; i++) for (j = 1; j <= nk; j++) {
       key = ks[j] SUBSEP order[i]
-      if (!(key in n)) { printf "| %s | %s | (no run finished) ||||||||\n", name[order[i]], ks[j]; continue }
-      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name[order[i]], ks[j],
+      if (!(key in n)) { printf "| %s | %s | (no run finished) |||||||||\n", name[order[i]], ks[j]; continue }
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name[order[i]], ks[j],
         cell[key SUBSEP "oom"], cell[key SUBSEP "killed"], cell[key SUBSEP "alive"],
         cell[key SUBSEP "read"], cell[key SUBSEP "passes"], cell[key SUBSEP "psi"],
-        cell[key SUBSEP "avail"], cell[key SUBSEP "lead"]
+        cell[key SUBSEP "avail"], cell[key SUBSEP "lead"], cell[key SUBSEP "rate"]
     }
     print ""
+    if (slow) printf "%d run(s) grew slower than 50 MiB/s (A, the first pod, before any pressure): the host was busy\n", slow
     for (j = 1; j <= nk; j++) {
       m = ks[j] SUBSEP "memqos+min"; z = ks[j] SUBSEP "none+min"
       if (n[m] < runs || n[z] < runs) { printf "memqos-agent, %s: %d of %d runs finished (and %d of the reference)\n", ks[j], n[m], runs, n[z]; bad = 1; continue }
       zero = 1; within = 1
       for (r = 1; r <= runs; r++) {
         if (oom[m SUBSEP r] != 0) zero = 0
-        lim = read[z SUBSEP r] * 1.5; if (lim < read[z SUBSEP r] + 4) lim = read[z SUBSEP r] + 4
-        if (read[m SUBSEP r] > lim) within = 0
+        lim = rd[z SUBSEP r] * 1.5; if (lim < rd[z SUBSEP r] + 4) lim = rd[z SUBSEP r] + 4
+        if (rd[m SUBSEP r] > lim) within = 0
       }
       printf "memqos-agent, %s: 0 kernel OOM kills in every run: %s; re-reads within 1.5x (+4 MiB) of protection-no-agent in the same round: %s\n", ks[j], zero ? "yes" : "NO", within ? "yes" : "NO"
     }
     exit bad
-  }' "$out" || rc=1
+  }'
+if [ "${1:-}" = --table ]; then
+  table "$2"
+  exit
+fi
+
+"$top/tests/vm/deps.sh"
+eo=$VM_CACHE/earlyoom
+if [ ! -x "$eo/usr/bin/earlyoom" ]; then
+  tmp=$(mktemp -d "$VM_CACHE/dl.XXXXXX")
+  chmod 777 "$tmp" # apt-get download writes as _apt
+  if ! (cd "$tmp" && apt-get download -q earlyoom >/dev/null 2>&1); then
+    apt-get update -q >/dev/null
+    (cd "$tmp" && apt-get download -q earlyoom >/dev/null)
+  fi
+  rm -rf "$eo"
+  dpkg -x "$tmp"/earlyoom_*.deb "$eo"
+  dpkg-deb -f "$tmp"/earlyoom_*.deb Version >"$eo/version"
+  rm -rf "$tmp"
+fi
+
+
+scen=""
+for _ in $(seq "$runs"); do
+  for c in $cases; do scen="$scen bench-peers-$c"; done
+done
+# The whole output stays in the cache: `bench/run-peers.sh --table FILE`
+# prints the table again from it.
+out=$VM_CACHE/peers-output.txt
+echo "memqos bench-peers: kernels $kernels, $runs round(s) of: $cases; $(nproc) host cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)"
+echo "earlyoom $(cat "$eo/version") (Debian package, unpacked into $eo); reproduce: make bench-peers"
+rc=0
+VM_TIMEOUT=${VM_TIMEOUT:-$((runs * 4 * 75 + 120))} VM_BUILD=${VM_BUILD:-$top/build} \
+  VM_KERNELS="$kernels" VM_SCENARIOS="${scen# }" "$top/tests/vm/run.sh" >"$out" 2>&1 || rc=$?
+
+# The notes of each run, then the table.
+grep -E '^# [0-9.]+ bench-peers-|^# (agent|kernel|earlyoom): |^(not ok|skip) ' "$out" || true
+echo
+table "$out" || rc=1
 if [ $rc -ne 0 ]; then
-  echo "bench-peers: the VM run failed or a run did not finish; its output:"
-  cat "$out"
+  echo "bench-peers: the VM run failed or a run did not finish; its output: $out"
+  grep -E '^(not ok|vm:)' "$out" || true
 fi
 exit $rc
