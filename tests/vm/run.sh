@@ -25,7 +25,7 @@ ALL_SCENARIOS="hooks-json kernel-basics hook-runc hook-crun hook-invalid hook-li
 kernels=${VM_KERNELS:-6.1 6.12}
 scenarios=${VM_SCENARIOS:-$ALL_SCENARIOS}
 build=${VM_BUILD:-$top/build}
-timeout_s=${VM_TIMEOUT:-300}
+timeout_s=${VM_TIMEOUT:-900}
 mem=${VM_MEM:-1024}
 
 "$here/deps.sh"
