@@ -29,3 +29,13 @@ bench-host: all
 bench-peers: all
 	@VM_BUILD=$(abspath $(BUILD)) VM_KERNELS="$(VM_KERNELS)" \
 		$(if $(strip $(VM_CACHE)),VM_CACHE="$(abspath $(VM_CACHE))") bench/run-peers.sh
+
+# Which kernel signal predicts the OOM kill first with protection in force
+# (memory.min, then memory.low), no agent: lead times of MemAvailable, the
+# headroom, PSI, pgscan/pgsteal, refaults and memory.events low, sampled
+# every 100 ms in the VM (tests/vm/guest/scenarios/bench-signals*.sh; ~2 min).
+.PHONY: bench-signals
+bench-signals: all
+	@VM_BUILD=$(abspath $(BUILD)) VM_KERNELS="$(VM_KERNELS)" \
+		VM_SCENARIOS="bench-signals bench-signals-low" \
+		$(if $(strip $(VM_CACHE)),VM_CACHE="$(abspath $(VM_CACHE))") tests/vm/run.sh
