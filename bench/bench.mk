@@ -22,7 +22,7 @@ bench-host: all
 	@AGENT=$(abspath $(BUILD))/memqos-agent bench/run-host-idle.sh
 
 # The headroom scenario of tests/vm (a protected pod's page cache of a
-# quarter of RAM, BestEffort pods asking 1.2x what is left) with no agent,
+# quarter of RAM, BestEffort pods asking 1.3x what is left) with no agent,
 # earlyoom, earlyoom + protection and memqos-agent; PEERS_RUNS (3) rounds
 # on each of VM_KERNELS, side by side (~15 min; needs root and qemu).
 .PHONY: bench-peers

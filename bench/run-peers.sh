@@ -1,7 +1,7 @@
 #!/bin/bash
 # `make bench-peers`: the headroom scenario of tests/vm (agent-headroom.inc:
 # a protected pod re-reading a 256 MiB file beside three BestEffort pods
-# that grow at 80 MiB/s, staggered, and together ask 1.2x what the node can
+# that grow at 80 MiB/s, staggered, and together ask 1.3x what the node can
 # give) on the real kernel in the test VM, with
 #   none           protection (memory.min), no agent: the kernel alone
 #   earlyoom       earlyoom -r 0 (Debian's package, defaults otherwise), no protection
