@@ -115,10 +115,12 @@ static uint64_t read_current(const struct agent_tree *t, const char *dir) {
 }
 
 /* As the kernel's hierarchical counter: every ancestor's memory.current
- * moves with the child's (the agent bounds unread pods by their parent's). */
-void agent_tree_set_current(const struct agent_tree *t, const char *cgpath, uint64_t v) {
-        uint64_t old = read_current(t, cgpath);
-        write_u64(t, cgpath + 1, "memory.current", v);
+ * moves with the child's (the agent bounds unread pods by their parent's).
+ * Growth goes to the ancestors first and a shrink to the child first, so a
+ * parent never reads less than its children hold, even to an agent reading
+ * between the writes. */
+static void move_ancestors(const struct agent_tree *t, const char *cgpath, uint64_t old,
+                           uint64_t v) {
         char *dir = xasprintf("%s", cgpath);
         for (char *slash = strrchr(dir, '/'); slash && slash != dir; slash = strrchr(dir, '/')) {
                 *slash = '\0';
@@ -126,6 +128,15 @@ void agent_tree_set_current(const struct agent_tree *t, const char *cgpath, uint
                 write_u64(t, dir + 1, "memory.current", cur + v - old);
         }
         free(dir);
+}
+
+void agent_tree_set_current(const struct agent_tree *t, const char *cgpath, uint64_t v) {
+        uint64_t old = read_current(t, cgpath);
+        if (v > old)
+                move_ancestors(t, cgpath, old, v);
+        write_u64(t, cgpath + 1, "memory.current", v);
+        if (v <= old)
+                move_ancestors(t, cgpath, old, v);
 }
 
 char *agent_tree_pod(const struct agent_tree *t, enum agent_tree_driver d,
