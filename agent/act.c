@@ -220,6 +220,8 @@ void act_execute_all(struct agent *a, const struct mq_snapshot *snap, const stru
                 else
                         execute_one(a, act, result, sizeof(result));
                 a->write_end_us = agent_now_us();
+                stats_count_action(&a->stats, act, agent_result_of(result),
+                                   a->wake_us ? a->write_end_us - a->wake_us : 0);
                 log_action(a, snap, find_pod(snap, act->pod_uid), mq_action_name(act->kind), target,
                            value, act->reason, result);
                 if (results)

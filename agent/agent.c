@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "ctlproto.h"
 #include "log.h"
 #include "util.h"
 
@@ -113,5 +114,23 @@ int agent_config_load(const char *path, struct mq_config *ret, struct mq_error *
                 return mq_error_set(err, -r, "config %s: %s", path,
                                     perr.msg[0] ? perr.msg : strerror(-r));
         *ret = cfg;
+        return 0;
+}
+
+int agent_listen_override(struct agent *a, struct mq_error *err) {
+        const char *s = a->opts.metrics_listen;
+        if (!s)
+                return 0;
+        char host[MQ_LISTEN_HOST_MAX];
+        uint16_t port;
+        if (strlen(s) >= sizeof(a->cfg.metrics_listen))
+                return mq_error_set(err, EINVAL, "listen address too long (at most %zu bytes)",
+                                    sizeof(a->cfg.metrics_listen) - 1);
+        if (*s) {
+                int r = mq_listen_addr_parse(s, host, &port, err);
+                if (r < 0)
+                        return r;
+        }
+        memcpy(a->cfg.metrics_listen, s, strlen(s) + 1);
         return 0;
 }

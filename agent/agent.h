@@ -12,6 +12,7 @@
 #include "nodepolicy.h"
 #include "podwatch.h"
 #include "record.h"
+#include "stats.h"
 
 #define AGENT_DEFAULT_CGROUP_ROOT "/sys/fs/cgroup"
 #define AGENT_DEFAULT_PROC_ROOT   "/proc"
@@ -25,6 +26,7 @@ struct agent_opts {
         const char *cgroup_root;
         const char *proc_root;
         const char *state_dir;
+        const char *metrics_listen; /* NULL: the config's metrics_listen */
         bool dry_run;
         bool act;  /* `once --act`: execute the actions it prints */
         bool json; /* status/explain: JSON instead of a table */
@@ -67,9 +69,11 @@ struct agent_counters {
         uint64_t propagation_caps; /* propagation walks that found the pods' protection
                                     * above the cap and scaled the ancestors to it */
         uint64_t wakeups[_MQ_TRIGGER_MAX];
-        uint64_t wakeups_signal, wakeups_control;
-        uint64_t scans, full_scans, decisions; /* scans: snapshots, full or refreshed */
-        uint64_t partial_scans;                /* decisions on a refreshed copy (refresh.c) */
+        uint64_t wakeups_signal, wakeups_control; /* wakeups_control: connections accepted */
+        uint64_t control_refused;                 /* turned away: every client slot taken */
+        uint64_t control_expired;                 /* closed at their deadline (ctl-server.c) */
+        uint64_t scans, full_scans, decisions;    /* scans: snapshots, full or refreshed */
+        uint64_t partial_scans;                   /* decisions on a refreshed copy (refresh.c) */
         uint64_t usage_passes;     /* memory.current of the low groups read after a decision */
         uint64_t usage_reads;      /* memory.current files read by usage passes */
         uint64_t events_unchanged; /* memory.events reads saved: no inotify event since (refresh.c)
@@ -127,6 +131,8 @@ struct agent {
                 const struct mq_pod_state **of;
         } state_index;
         struct agent_counters cnt;
+        struct agent_stats stats; /* labelled counts for the metrics (stats.h) */
+        int vmstat_fd;            /* /proc/vmstat, kept open (oomwatch.c) */
         struct agent_odd_pods odd;
         struct agent_recent recent[AGENT_RECENT_MAX];
         size_t n_recent; /* total appended; ring index = n_recent % MAX */
@@ -158,5 +164,7 @@ uint64_t agent_now_ms(void);
 uint64_t agent_now_us(void);
 /* Build "<dir>/<name>" into buf; -ENAMETOOLONG when it does not fit. */
 int agent_path_join(char *buf, size_t size, const char *dir, const char *name);
+/* --metrics-listen over the config's metrics_listen ("" turns it off). */
+int agent_listen_override(struct agent *a, struct mq_error *err);
 /* Defaults, then the JSON file at path over them (path NULL: defaults). */
 int agent_config_load(const char *path, struct mq_config *ret, struct mq_error *err);

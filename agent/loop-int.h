@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "agent.h"
+#include "ctl-server.h"
 
 #define MIN_EVENT_GAP_MS 100 /* memory.events can change ~50 times a second per pod */
 #define PSI_FALLBACK_MS  1000
@@ -15,7 +16,6 @@ enum tag {
         TAG_SIGNAL = 1,
         TAG_INOTIFY,
         TAG_TIMER,
-        TAG_CONTROL,
         TAG_PSI_NODE,
         TAG_PSI_KUBE, /* + index of the kubepods root */
 };
@@ -27,7 +27,8 @@ struct psi_watch {
 
 struct loop {
         struct agent *a;
-        int epfd, sigfd, inofd, tfd, ctlfd;
+        int epfd, sigfd, inofd, tfd;
+        struct ctl_server ctl;
         struct psi_watch node, kube[2];
         int records_wd;
         int dir_wds[10];         /* 2 kubepods roots and their 4 QoS directories */

@@ -13,9 +13,10 @@
 #include "act.h"
 #include "cgfs.h"
 #include "confine.h"
-#include "ctl.h"
+#include "ctl-server.h"
 #include "log.h"
 #include "loop-int.h"
+#include "oomwatch.h"
 #include "persist.h"
 #include "records.h"
 #include "scan.h"
@@ -190,6 +191,8 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
                 l->reconcile_now = false;
                 l->last_reconcile_ms = l->last_scan_ms;
         }
+        oomwatch_check(a, &a->snap, &snap);
+        stats_prune(&a->stats, &snap);
         snapshot_done(&a->snap);
         a->snap = snap;
         /* The watermark timer measures the headroom between snapshots
@@ -224,7 +227,20 @@ static void reload(struct loop *l) {
                 log_warn("SIGHUP: %s; keeping the previous configuration", err.msg);
                 return;
         }
+        /* The listener stays as it was opened: binding a new address is a
+         * restart's business, and the old one must not vanish with a typo. */
+        char listening[sizeof(cfg.metrics_listen)];
+        memcpy(listening, a->cfg.metrics_listen, sizeof(listening));
         a->cfg = cfg;
+        struct mq_error lerr = {{0}};
+        (void)agent_listen_override(a, &lerr); /* validated at start-up */
+        if (!streq(listening, a->cfg.metrics_listen)) {
+                char esc[sizeof(listening) * 4];
+                log_warn("SIGHUP: metrics_listen \"%s\" takes effect at the next start; "
+                         "still serving \"%s\"",
+                         mq_escape(a->cfg.metrics_listen, esc, sizeof(esc)), listening);
+        }
+        memcpy(a->cfg.metrics_listen, listening, sizeof(listening));
         l->decide_deadline_ms = mq_next_deadline_ms(&a->cfg, &a->st);
         a->cnt.reloads++;
         log_info("SIGHUP: configuration reloaded from %s%s", a->opts.config_path,
@@ -261,18 +277,17 @@ static int setup_fds(struct loop *l) {
         if (l->epfd < 0 || l->sigfd < 0 || l->inofd < 0 || l->tfd < 0)
                 return negative_errno();
         struct mq_error err = {{0}};
-        int r = ctl_listen(a->opts.state_dir, &l->ctlfd, &err);
+        int r = ctl_server_open(&l->ctl, l->epfd, a->opts.state_dir, a->cfg.metrics_listen, &err);
         if (r < 0) {
                 log_warn("%s", err.msg);
                 return r;
         }
+        if (*a->cfg.metrics_listen)
+                log_info("metrics on http://%s/metrics", a->cfg.metrics_listen);
         const struct {
                 int fd;
                 uint64_t tag;
-        } fixed[] = {{l->sigfd, TAG_SIGNAL},
-                     {l->inofd, TAG_INOTIFY},
-                     {l->tfd, TAG_TIMER},
-                     {l->ctlfd, TAG_CONTROL}};
+        } fixed[] = {{l->sigfd, TAG_SIGNAL}, {l->inofd, TAG_INOTIFY}, {l->tfd, TAG_TIMER}};
         for (size_t i = 0; i < ELEMENTSOF(fixed); i++) {
                 struct epoll_event ev = {.events = EPOLLIN, .data.u64 = fixed[i].tag};
                 if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fixed[i].fd, &ev) < 0)
@@ -293,11 +308,7 @@ static int setup_fds(struct loop *l) {
 }
 
 static void loop_close(struct loop *l) {
-        char sock[4096];
-        /* Ours to remove: a later `status` then says "not running" at once. */
-        if (l->ctlfd >= 0 &&
-            agent_path_join(sock, sizeof(sock), l->a->opts.state_dir, AGENT_SOCKET_NAME) == 0)
-                (void)unlink(sock);
+        ctl_server_close(&l->ctl, l->a->opts.state_dir);
         psi_close(l, &l->node);
         for (size_t i = 0; i < ELEMENTSOF(l->kube); i++)
                 psi_close(l, &l->kube[i]);
@@ -305,7 +316,6 @@ static void loop_close(struct loop *l) {
         closep(&l->sigfd);
         closep(&l->inofd);
         closep(&l->tfd);
-        closep(&l->ctlfd);
 }
 
 /* The watermark timer alone: read /proc/meminfo (one pread) and decide
@@ -329,16 +339,24 @@ static bool watermark_only(struct loop *l) {
         return true;
 }
 
+/* Control clients after everything else in this wakeup: a pressure
+ * decision never waits for a reply to be built or written. */
+static void serve_control(struct loop *l, const struct epoll_event *evs, int n) {
+        for (int i = 0; i < n; i++)
+                if (evs[i].data.u64 >= CTL_TAG_BASE)
+                        ctl_server_event(&l->ctl, l->a, evs[i].data.u64, evs[i].events);
+}
+
 static void handle(struct loop *l, const struct epoll_event *evs, int n) {
         enum mq_trigger best = MQ_TRIGGER_TIMER;
-        bool woke = false, timer = false, control = false;
+        bool woke = false, timer = false;
         for (int i = 0; i < n; i++) {
                 uint64_t tag = evs[i].data.u64;
                 enum mq_trigger t = MQ_TRIGGER_TIMER;
+                if (tag >= CTL_TAG_BASE)
+                        continue; /* serve_control() */
                 if (tag == TAG_SIGNAL)
                         on_signal(l);
-                else if (tag == TAG_CONTROL)
-                        control = true;
                 else if (tag == TAG_TIMER) {
                         uint64_t ticks;
                         (void)!read(l->tfd, &ticks, sizeof(ticks));
@@ -379,8 +397,7 @@ static void handle(struct loop *l, const struct epoll_event *evs, int n) {
                 l->a->cnt.wakeups[t]++;
                 cycle(l, t);
         }
-        if (control)
-                ctl_serve_one(l->a, l->ctlfd);
+        serve_control(l, evs, n);
 }
 
 int loop_run(struct agent *a) {
@@ -390,7 +407,7 @@ int loop_run(struct agent *a) {
                 .sigfd = -1,
                 .inofd = -1,
                 .tfd = -1,
-                .ctlfd = -1,
+                .ctl = {.unix_fd = -1, .tcp_fd = -1, .timer_fd = -1},
                 .node = {.fd = -1},
                 .kube = {{.fd = -1}, {.fd = -1}},
                 .records_wd = -1,

@@ -7,7 +7,8 @@
 #include <sys/stat.h>
 
 #include "act.h"
-#include "ctl.h"
+#include "ctl-client.h"
+#include "ctlproto.h"
 #include "log.h"
 #include "loop.h"
 #include "records.h"
@@ -37,6 +38,10 @@ static void usage(FILE *f) {
                     ", env MEMQOS_PROC_ROOT)\n"
                     "  --state-dir DIR     records and agent.sock (default " AGENT_DEFAULT_STATE_DIR
                     ", env MEMQOS_STATE_DIR)\n"
+                    "  --metrics-listen ADDR:PORT\n"
+                    "                      run: also serve GET/HEAD /metrics over HTTP on TCP,\n"
+                    "                      e.g. 0.0.0.0:9713 or [::]:9713 (default: off; config\n"
+                    "                      key metrics_listen, env MEMQOS_METRICS_LISTEN)\n"
                     "  --dry-run           decide and log, execute nothing\n"
                     "  --act               once: execute the actions it prints (default: none)\n"
                     "  --no-seccomp        run: do not install the seccomp filter\n"
@@ -61,6 +66,7 @@ enum {
         OPT_JSON,
         OPT_NO_SECCOMP,
         OPT_POLICY,
+        OPT_METRICS_LISTEN,
 };
 
 /* Parse options after the command word. Returns the index of the first
@@ -76,6 +82,7 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o) {
                 {"json", no_argument, NULL, OPT_JSON},
                 {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
                 {"policy", required_argument, NULL, OPT_POLICY},
+                {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
                 {"help", no_argument, NULL, 'h'},
                 {0, 0, 0, 0},
         };
@@ -110,6 +117,9 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o) {
                 case OPT_POLICY:
                         o->policy_path = optarg;
                         break;
+                case OPT_METRICS_LISTEN:
+                        o->metrics_listen = optarg;
+                        break;
                 case 'h':
                         usage(stdout);
                         exit(0);
@@ -135,6 +145,8 @@ static void agent_done(struct agent *a) {
         closep(&a->state_fd);
         closep(&a->psi_fd);
         closep(&a->meminfo_fd);
+        closep(&a->vmstat_fd);
+        stats_done(&a->stats);
         records_done(&a->recs);
         snapshot_done(&a->snap);
         mq_podwatch_done(&a->events_watch);
@@ -149,6 +161,10 @@ static int agent_open(struct agent *a, bool create_state) {
         struct mq_error err = {{0}};
         if (agent_config_load(a->opts.config_path, &a->cfg, &err) < 0) {
                 (void)fprintf(stderr, "memqos-agent: %s\n", err.msg);
+                return -EINVAL;
+        }
+        if (agent_listen_override(a, &err) < 0) {
+                (void)fprintf(stderr, "memqos-agent: --metrics-listen: %s\n", err.msg);
                 return -EINVAL;
         }
         if (agent_policy_load(a) < 0)
@@ -268,6 +284,7 @@ int main(int argc, char **argv) {
                 .state_fd = -1,
                 .psi_fd = -1,
                 .meminfo_fd = -1,
+                .vmstat_fd = -1,
                 .opts =
                         {
                                 .cgroup_root =
@@ -275,6 +292,7 @@ int main(int argc, char **argv) {
                                 .proc_root = env_or("MEMQOS_PROC_ROOT", AGENT_DEFAULT_PROC_ROOT),
                                 .state_dir = env_or("MEMQOS_STATE_DIR", AGENT_DEFAULT_STATE_DIR),
                                 .policy_path = env_or("MEMQOS_POLICY", MQ_NODEPOLICY_PATH),
+                                .metrics_listen = env_or("MEMQOS_METRICS_LISTEN", NULL),
                         },
         };
         /* PSI averages and percentages carry two decimals in the kernel's text. */

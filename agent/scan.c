@@ -9,6 +9,7 @@
 #include "kubepath.h"
 #include "log.h"
 #include "memstat.h"
+#include "oomkill.h"
 #include "psi.h"
 #include "records.h"
 
@@ -92,6 +93,15 @@ int scan_meminfo(struct agent *a, struct mq_meminfo *ret, struct mq_error *err) 
         mq_fill_meter_add(&a->fill, agent_now_ms(), mi.mem_available);
         *ret = mi;
         return 0;
+}
+
+int scan_vmstat_oom_kill(struct agent *a, uint64_t *ret) {
+        /* ~6 KiB on 6.x kernels with every counter configured. */
+        char buf[16384];
+        int r = read_proc(a->proc_fd, &a->vmstat_fd, NULL, "vmstat", buf, sizeof(buf));
+        if (r < 0)
+                return r;
+        return parse_vmstat_oom_kill_buf(buf, ret);
 }
 
 static int vanished(int r) {

@@ -18,6 +18,8 @@ extern const char *const scan_qos_dirs[4];
  * a). -ENOENT with a message when the kernel has no PSI. */
 int scan_node(struct agent *a, struct mq_psi *ret_psi, struct mq_meminfo *ret_mi,
               struct mq_error *err);
+/* oom_kill of /proc/vmstat (kept open); -ENOENT before 4.13. */
+int scan_vmstat_oom_kill(struct agent *a, uint64_t *ret);
 /* /proc/meminfo alone: the watermark timer's one read. */
 int scan_meminfo(struct agent *a, struct mq_meminfo *ret, struct mq_error *err);
 

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
+#include "ctlproto.h"
 #include "util.h"
 
 #define MS_US UINT64_C(1000)
@@ -78,6 +79,7 @@ enum key_kind {
         K_PCT_REAL, /* number 0-100, double */
         K_BOOL,
         K_PRIORITY, /* tier name or "none" */
+        K_LISTEN,   /* "ADDR:PORT" or "", char[] */
 };
 
 struct key_spec {
@@ -114,6 +116,7 @@ static const struct key_spec keys[] = {
         KEY("reconcile_ms", K_U64, reconcile_ms, 1000, 86400000, false, "ms"),
         KEY("propagate_protection", K_BOOL, propagate_protection, 0, 0, false, NULL),
         KEY("dry_run", K_BOOL, dry_run, 0, 0, false, NULL),
+        KEY("metrics_listen", K_LISTEN, metrics_listen, 0, 0, false, NULL),
 };
 
 static void *field(struct mq_config *c, const struct key_spec *k) {
@@ -210,6 +213,32 @@ static int parse_integer(const struct key_spec *k, struct json_object *v, struct
         return 0;
 }
 
+/* "" turns the listener off; anything else must parse as ADDR:PORT. */
+static int check_listen(const char *path, const char *s, struct mq_error *err) {
+        char host[MQ_LISTEN_HOST_MAX];
+        uint16_t port;
+        struct mq_error why = {{0}};
+        if (!*s || mq_listen_addr_parse(s, host, &port, &why) == 0)
+                return 0;
+        return mq_error_set(err, EINVAL, "\"%s\": %s", path, why.msg);
+}
+
+static int parse_listen(const struct key_spec *k, struct json_object *v, struct mq_config *c,
+                        struct mq_error *err) {
+        char *dst = field(c, k);
+        const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+        if (!s || strlen(s) >= sizeof(c->metrics_listen))
+                return mq_error_set(err, EINVAL,
+                                    "\"%s\" must be a string \"ADDR:PORT\" (or \"\" for off), "
+                                    "got %.40s",
+                                    k->path, json_text(v));
+        int r = check_listen(k->path, s, err);
+        if (r < 0)
+                return r;
+        memcpy(dst, s, strlen(s) + 1);
+        return 0;
+}
+
 static int parse_value(const struct key_spec *k, struct json_object *v, struct mq_config *c,
                        struct mq_error *err) {
         switch (k->kind) {
@@ -247,6 +276,8 @@ static int parse_value(const struct key_spec *k, struct json_object *v, struct m
                 *(enum mq_priority *)field(c, k) = p;
                 return 0;
         }
+        case K_LISTEN:
+                return parse_listen(k, v, c, err);
         }
         return -EINVAL;
 }
@@ -298,6 +329,8 @@ static int check_key(const struct mq_config *c, const struct key_spec *k, struct
                 if ((unsigned)*(const enum mq_priority *)cfield(c, k) > _MQ_PRIO_MAX)
                         return mq_error_set(err, EINVAL, "\"%s\" is not a known tier", k->path);
                 return 0;
+        case K_LISTEN:
+                return check_listen(k->path, cfield(c, k), err);
         case K_BOOL:
         default:
                 return 0;
@@ -439,6 +472,8 @@ static struct json_object *value_json(const struct mq_config *c, const struct ke
                 enum mq_priority p = *(const enum mq_priority *)cfield(c, k);
                 return json_object_new_string(p >= _MQ_PRIO_MAX ? "none" : mq_priority_name(p));
         }
+        case K_LISTEN:
+                return json_object_new_string(cfield(c, k));
         }
         return NULL;
 }

@@ -24,7 +24,8 @@
  *     "livelock": { "stuck_ms": 10000, "full_pct": 40, "kill": false },
  *     "reconcile_ms": 30000,
  *     "propagate_protection": true,
- *     "dry_run": false
+ *     "dry_run": false,
+ *     "metrics_listen": ""
  *   }
  *
  *   psi.*.some_ms, window_ms  PSI trigger: stall (integer ms, >= 1) within a
@@ -54,7 +55,9 @@
  *   livelock.kill             kill instead of raising memory.high (true/false).
  *   reconcile_ms              re-apply drifted record values every (1000-86400000).
  *   propagate_protection      keep ancestors' memory.min/low >= children's sum.
- *   dry_run                   decide and log, write nothing. */
+ *   dry_run                   decide and log, write nothing.
+ *   metrics_listen            "ADDR:PORT" serving GET/HEAD /metrics over TCP
+ *                             ("0.0.0.0:9713", "[::]:9713", ":9713"); "" off. */
 #pragma once
 
 #include <stdbool.h>
@@ -90,6 +93,8 @@ struct mq_config {
         uint64_t reconcile_ms;
         bool propagate_protection;
         bool dry_run;
+        /* "ADDR:PORT" of the TCP metrics listener (policy/ctlproto.h), "" off. */
+        char metrics_listen[72];
 };
 
 void mq_config_defaults(struct mq_config *cfg);

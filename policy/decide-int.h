@@ -58,6 +58,7 @@ struct decide_ctx {
         size_t *order;             /* rank order of snap->pods */
         struct mq_actions acts;    /* this decision's actions */
         struct decide_pressure pr;
+        bool livelock;      /* the livelock guard is emitting (the actions' cause) */
         char evidence[224]; /* node evidence, for reasons */
 };
 

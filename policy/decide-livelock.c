@@ -163,10 +163,10 @@ bool decide_pod_held_at_high(const struct mq_pod_state *ps, const struct mq_pod 
 }
 
 int decide_livelock_guard(struct decide_ctx *c) {
-        for (size_t i = 0; i < c->snap->n_pods; i++) {
-                int r = guard_one(c, i);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        int r = 0;
+        c->livelock = true;
+        for (size_t i = 0; i < c->snap->n_pods && r >= 0; i++)
+                r = guard_one(c, i);
+        c->livelock = false;
+        return r < 0 ? r : 0;
 }

@@ -50,6 +50,33 @@ static const char *const action_names[] = {
         [MQ_ACT_NOTE] = "note",
 };
 
+static const char *const cause_names[] = {
+        [MQ_CAUSE_PSI] = "psi",
+        [MQ_CAUSE_HEADROOM] = "headroom",
+        [MQ_CAUSE_HEADROOM_CRITICAL] = "headroom-critical",
+        [MQ_CAUSE_RELIEF] = "relief",
+        [MQ_CAUSE_LIVELOCK] = "livelock",
+};
+
+const char *mq_cause_name(enum mq_cause c) {
+        if ((unsigned)c >= ELEMENTSOF(cause_names))
+                return "invalid";
+        return cause_names[c];
+}
+
+static enum mq_cause cause_of(const struct decide_ctx *c, enum mq_action_kind kind) {
+        if (kind == MQ_ACT_RELAX_HIGH)
+                return MQ_CAUSE_RELIEF;
+        if (kind == MQ_ACT_UNSTICK || c->livelock)
+                return MQ_CAUSE_LIVELOCK;
+        if (c->pr.critical)
+                return MQ_CAUSE_HEADROOM_CRITICAL;
+        /* PSI first when both: the stall is what the workload feels. */
+        if (c->pr.watermark && !c->pr.psi_trigger && !c->pr.growth && !c->pr.avg10)
+                return MQ_CAUSE_HEADROOM;
+        return MQ_CAUSE_PSI;
+}
+
 const char *mq_trigger_name(enum mq_trigger t) {
         if ((unsigned)t >= ELEMENTSOF(trigger_names))
                 return "invalid";
@@ -93,7 +120,7 @@ void decide_pod_label(const struct mq_pod *pod, char *buf, size_t size) {
 
 int decide_emit(struct decide_ctx *c, enum mq_action_kind kind, const struct mq_pod *pod,
                 const char *cgroup, uint64_t value, const char *fmt, ...) {
-        struct mq_action x = {.kind = kind, .value = value};
+        struct mq_action x = {.kind = kind, .cause = cause_of(c, kind), .value = value};
         va_list ap;
         va_start(ap, fmt);
         (void)vsnprintf(x.reason, sizeof(x.reason), fmt, ap);

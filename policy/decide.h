@@ -162,8 +162,23 @@ enum mq_action_kind {
 };
 const char *mq_action_name(enum mq_action_kind k);
 
+/* Why an action was taken, in one word (metrics labels; the full sentence
+ * is the action's reason): the node's PSI stall, the headroom below the
+ * reclaim line or critical (policy/headroom.h), pressure gone (relax), a
+ * pod stuck at its memory.high (the livelock guard). */
+enum mq_cause {
+        MQ_CAUSE_PSI = 0,
+        MQ_CAUSE_HEADROOM,
+        MQ_CAUSE_HEADROOM_CRITICAL,
+        MQ_CAUSE_RELIEF,
+        MQ_CAUSE_LIVELOCK,
+        _MQ_CAUSE_MAX,
+};
+const char *mq_cause_name(enum mq_cause c);
+
 struct mq_action {
         enum mq_action_kind kind;
+        enum mq_cause cause;
         char pod_uid[MQ_POD_UID_MAX];
         char cgroup[512]; /* cgroup path the write goes to: the pod's; for UNSTICK
                            * possibly one of its containers'; "" for NOTE */

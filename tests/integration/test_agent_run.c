@@ -122,7 +122,7 @@ static void test_run_status_and_sigterm(void **state) {
         runbin(argvm, NULL, "", 0, &res);
         assert_int_equal(WEXITSTATUS(res.status), 0);
         assert_non_null(strstr(res.out, "\nmemqos_pods 1\n"));
-        assert_non_null(strstr(res.out, "memqos_actions_total{action=\"reclaim\"} 0\n"));
+        assert_non_null(strstr(res.out, "memqos_actions_total{action=\"reclaim\",reason=\"psi\",result=\"ok\"} 0\n"));
         assert_non_null(strstr(res.out, "# TYPE memqos_kills_total counter\n"));
         run_result_free(&res);
 

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* The control server's replies (ctl-server.h), built whole from a parsed
+ * request: HTTP with a status line on every reply, or the line protocol's
+ * bare JSON / metrics text. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "agent.h"
+#include "ctlproto.h"
+
+struct ctl_reply {
+        char *text; /* malloc'd, len bytes (NUL-terminated for convenience) */
+        size_t len;
+        int status; /* HTTP status, also for line replies (200, 400) */
+};
+
+/* tcp: the metrics listener, which serves /metrics only. -ENOMEM. */
+int ctl_reply_build(const struct agent *a, const struct mq_ctl_request *rq, bool tcp,
+                    struct ctl_reply *ret);
+/* "503 Service Unavailable": every slot taken (open clients). */
+int ctl_reply_busy(unsigned open, struct ctl_reply *ret);

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+#include "oomkill.h"
+
+#include "util.h"
+
+const char *mq_oom_scope_name(enum mq_oom_scope s) {
+        return s == MQ_OOM_CGROUP ? "cgroup" : "node";
+}
+
+void mq_oom_kills_done(struct mq_oom_kills *k) {
+        free(k->v);
+        *k = (struct mq_oom_kills){0};
+}
+
+static long find_uid(const struct mq_snapshot *s, const char *uid) {
+        for (size_t i = 0; s && i < s->n_pods; i++)
+                if (streq(s->pods[i].uid, uid))
+                        return (long)i;
+        return -1;
+}
+
+int mq_oom_kills_find(const struct mq_snapshot *prev, const struct mq_snapshot *next,
+                      struct mq_oom_kills *ret) {
+        struct mq_oom_kills k = {0};
+        for (size_t i = 0; i < next->n_pods; i++) {
+                const struct mq_memory_events *now = &next->pods[i].events;
+                if (now->oom_kill == 0)
+                        continue;
+                long j = find_uid(prev, next->pods[i].uid);
+                const struct mq_memory_events *was = j >= 0 ? &prev->pods[j].events : NULL;
+                uint64_t before = was ? was->oom_kill : 0;
+                /* A counter that went down belongs to a new cgroup of the
+                 * same name (a pod recreated with its UID): count from 0. */
+                uint64_t kills = now->oom_kill >= before ? now->oom_kill - before : now->oom_kill;
+                if (kills == 0)
+                        continue;
+                /* "oom" rises only when a limit in the pod was reached; a
+                 * global OOM kill leaves it as it was. */
+                bool local = now->oom > (was && now->oom >= was->oom ? was->oom : 0);
+                if (grow_array((void **)&k.v, &k.cap, k.n, sizeof(*k.v), 4) < 0) {
+                        free(k.v);
+                        return -ENOMEM;
+                }
+                k.v[k.n++] = (struct mq_oom_kill){
+                        .pod = i,
+                        .prev = j,
+                        .kills = kills,
+                        .scope = local ? MQ_OOM_CGROUP : MQ_OOM_NODE,
+                };
+        }
+        mq_oom_kills_done(ret);
+        *ret = k;
+        return 0;
+}
+
+uint64_t mq_oom_kills_total(const struct mq_oom_kills *k) {
+        uint64_t n = 0;
+        for (size_t i = 0; i < k->n; i++)
+                n += k->v[i].kills;
+        return n;
+}
+
+uint64_t mq_oom_balance_step(struct mq_oom_balance *b, uint64_t node_kills, uint64_t pod_kills) {
+        /* Counts per check are small; clamp rather than overflow. */
+        int64_t node = node_kills > INT32_MAX ? INT32_MAX : (int64_t)node_kills;
+        int64_t pods = pod_kills > INT32_MAX ? INT32_MAX : (int64_t)pod_kills;
+        b->balance += node - pods;
+        if (b->balance <= 0) {
+                b->pending = false;
+                return 0;
+        }
+        if (!b->pending) {
+                b->pending = true; /* its pod may show at the next check */
+                return 0;
+        }
+        uint64_t out = (uint64_t)b->balance;
+        b->balance = 0;
+        b->pending = false;
+        return out;
+}
+
+int parse_vmstat_oom_kill_buf(const char *buf, uint64_t *ret) {
+        for (const char *line = buf; line && *line;) {
+                const char *nl = strchr(line, '\n');
+                if (startswith(line, "oom_kill ")) {
+                        const char *p = line + strlen("oom_kill ");
+                        uint64_t v = 0;
+                        if (*p < '0' || *p > '9')
+                                return -EINVAL;
+                        for (; *p >= '0' && *p <= '9'; p++) {
+                                if (v > (UINT64_MAX - 9) / 10)
+                                        return -EINVAL;
+                                v = v * 10 + (uint64_t)(*p - '0');
+                        }
+                        if (*p && *p != '\n')
+                                return -EINVAL;
+                        *ret = v;
+                        return 0;
+                }
+                line = nl ? nl + 1 : NULL;
+        }
+        return -ENOENT;
+}

@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: MIT */
+/* The control server of a running memqos-agent (fake tree, dry run): idle
+ * and slow-reading clients do not hold up answers or actions, the client
+ * bound refuses the excess at once and deadlines free the slots, every HTTP
+ * method/path/query gets a proper status line on the unix socket and on the
+ * TCP metrics listener, and bad listen addresses are refused by name. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "agent_tree.h"
+#include "fstree.h"
+#include "jsonpath.h"
+#include "runbin.h"
+
+#define MIB (1024ULL * 1024)
+
+struct fixture {
+        struct agent_tree t;
+        struct agent_daemon d;
+        char cgopt[600], procopt[600], stateopt[600], cfgopt[700], sock[600];
+        uint16_t port;
+};
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A port nobody listens on now (the kernel's pick for port 0). */
+static uint16_t free_port(void) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof(sa);
+        assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+        close(fd);
+        return ntohs(sa.sin_port);
+}
+
+/* n_pods BestEffort pods (kubelet-style UUIDs), a node short of memory when
+ * short is set (the agent then acts: dry-run lines). */
+static void setup(struct fixture *f, int n_pods, bool short_of_memory, const char *extra_cfg) {
+        memset(f, 0, sizeof(*f));
+        agent_tree_new(&f->t, AGENT_TREE_SYSTEMD);
+        agent_tree_node(&f->t, 4194304, short_of_memory ? 150000 : 3000000, 0.0);
+        for (int i = 0; i < n_pods; i++) {
+                char uid[40];
+                snprintf(uid, sizeof(uid), "%08x-2222-4333-8444-%012x", 0x1000 + i, 0x5555 + i);
+                struct agent_tree_pod p = {
+                        uid, "besteffort", 60 * MIB, 50 * MIB, 10 * MIB, 8 * MIB, 0, 0, NULL};
+                free(agent_tree_pod(&f->t, AGENT_TREE_SYSTEMD, &p));
+        }
+        f->port = free_port();
+        char cfg[512];
+        snprintf(cfg, sizeof(cfg),
+                 "{\"metrics_listen\": \"127.0.0.1:%u\", \"ladder\": {\"step_interval_ms\": 200}"
+                 "%s}\n",
+                 f->port, extra_cfg ? extra_cfg : "");
+        fstree_write(f->t.root, "agent.json", cfg);
+        snprintf(f->cgopt, sizeof(f->cgopt), "--cgroup-root=%s", f->t.cg);
+        snprintf(f->procopt, sizeof(f->procopt), "--proc-root=%s", f->t.proc);
+        snprintf(f->stateopt, sizeof(f->stateopt), "--state-dir=%s", f->t.state);
+        snprintf(f->cfgopt, sizeof(f->cfgopt), "--config=%s/agent.json", f->t.root);
+        snprintf(f->sock, sizeof(f->sock), "%s/agent.sock", f->t.state);
+        const char *argv[] = {"memqos-agent", "run",       "--dry-run", f->cgopt,
+                              f->procopt,     f->stateopt, f->cfgopt,   NULL};
+        agent_daemon_start(&f->t, argv, &f->d);
+        if (!agent_wait_text(f->d.err, "running:", 10000))
+                fail_msg("the agent did not come up; stderr: %s", agent_slurp(f->d.err));
+}
+
+static void teardown(struct fixture *f) {
+        assert_int_equal(kill(f->d.pid, SIGTERM), 0);
+        int status = agent_daemon_wait(&f->d, 5000);
+        assert_true(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        agent_daemon_free(&f->d);
+        agent_tree_free(&f->t);
+}
+
+static int connect_unix(const struct fixture *f) {
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        assert_true(strlen(f->sock) < sizeof(sa.sun_path));
+        memcpy(sa.sun_path, f->sock, strlen(f->sock) + 1);
+        assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        return fd;
+}
+
+static int connect_tcp(const struct fixture *f) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET,
+                                 .sin_port = htons(f->port),
+                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        return fd;
+}
+
+/* Send req, half-close, read the whole reply (malloc'd). */
+static char *exchange(int fd, const char *req, size_t len) {
+        struct timeval tv = {.tv_sec = 10};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        assert_int_equal(send(fd, req, len, MSG_NOSIGNAL), (ssize_t)len);
+        shutdown(fd, SHUT_WR);
+        size_t cap = 1 << 16, n = 0;
+        char *buf = malloc(cap);
+        for (;;) {
+                if (n + 1 >= cap)
+                        buf = realloc(buf, cap *= 2);
+                ssize_t got = recv(fd, buf + n, cap - 1 - n, 0);
+                if (got <= 0)
+                        break;
+                n += (size_t)got;
+        }
+        buf[n] = '\0';
+        close(fd);
+        return buf;
+}
+
+static char *ask_unix(const struct fixture *f, const char *req) {
+        return exchange(connect_unix(f), req, strlen(req));
+}
+
+static char *ask_tcp(const struct fixture *f, const char *req) {
+        return exchange(connect_tcp(f), req, strlen(req));
+}
+
+/* The status line, and the header named (case as sent), or NULL. */
+static void assert_status(const char *reply, int code) {
+        char want[32];
+        snprintf(want, sizeof(want), "HTTP/1.1 %d ", code);
+        if (strncmp(reply, want, strlen(want)) != 0)
+                fail_msg("expected \"%s...\", got \"%.120s\"", want, reply);
+        assert_non_null(strstr(reply, "\r\nConnection: close\r\n"));
+        assert_non_null(strstr(reply, "\r\nContent-Length: "));
+}
+
+static const char *body_of(const char *reply) {
+        const char *b = strstr(reply, "\r\n\r\n");
+        assert_non_null(b);
+        return b + 4;
+}
+
+static size_t content_length(const char *reply) {
+        const char *h = strstr(reply, "\r\nContent-Length: ");
+        assert_non_null(h);
+        return (size_t)strtoull(h + 18, NULL, 10);
+}
+
+/* Every method/path/query combination gets a status line, on both sockets. */
+static void test_http_matrix(void **state) {
+        (void)state;
+        struct fixture f;
+        setup(&f, 3, false, NULL);
+        for (int tcp = 0; tcp <= 1; tcp++) {
+                char *(*ask)(const struct fixture *, const char *) = tcp ? ask_tcp : ask_unix;
+                char *r = ask(&f, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+                assert_status(r, 200);
+                assert_non_null(strstr(r, "\r\nContent-Type: text/plain; version=0.0.4"));
+                assert_int_equal(content_length(r), strlen(body_of(r)));
+                assert_non_null(strstr(body_of(r), "\nmemqos_pods 3\n"));
+                free(r);
+                /* Query strings are ignored; HTTP/1.0 is answered too. */
+                r = ask(&f, "GET /metrics?x=1&y=2 HTTP/1.0\r\n\r\n");
+                assert_status(r, 200);
+                free(r);
+                /* HEAD: the headers GET would get, no body. */
+                r = ask(&f, "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+                assert_status(r, 200);
+                assert_true(content_length(r) > 1000);
+                assert_string_equal(body_of(r), "");
+                free(r);
+                static const char *const not_allowed[] = {"POST", "PUT", "DELETE", "OPTIONS",
+                                                          "PATCH"};
+                for (size_t i = 0; i < 5; i++) {
+                        char req[128];
+                        snprintf(req, sizeof(req), "%s /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+                                 not_allowed[i]);
+                        r = ask(&f, req);
+                        assert_status(r, 405);
+                        assert_non_null(strstr(r, "\r\nAllow: GET, HEAD\r\n"));
+                        free(r);
+                }
+                r = ask(&f, "GET /nope HTTP/1.1\r\n\r\n");
+                assert_status(r, 404);
+                free(r);
+                r = ask(&f, "GET /metrics HTTP/2.0\r\n\r\n");
+                assert_status(r, 505);
+                free(r);
+                r = ask(&f, "GET /metrics\r\n\r\n");
+                assert_status(r, 400);
+                free(r);
+                /* Cut short: no blank line before EOF. */
+                r = ask(&f, "GET /metrics HTTP/1.1\r\nHost: x\r\n");
+                assert_status(r, 400);
+                free(r);
+                /* Headers beyond 8 KiB. */
+                char *big = malloc(12000);
+                strcpy(big, "GET /metrics HTTP/1.1\r\nX-Pad: ");
+                memset(big + strlen(big), 'a', 10000);
+                strcpy(big + 10030, "\r\n\r\n");
+                r = ask(&f, big);
+                assert_status(r, 431);
+                free(r);
+                free(big);
+                /* A control character in the path is quoted escaped. */
+                r = ask(&f, "GET /a\x1b[2Kb HTTP/1.1\r\n\r\n");
+                assert_status(r, 404);
+                assert_non_null(strstr(r, "/a\\x1b[2Kb"));
+                assert_null(strchr(body_of(r), '\x1b'));
+                free(r);
+        }
+        /* status and explain are on the root-only unix socket, never on TCP. */
+        char *r = ask_tcp(&f, "GET /status HTTP/1.1\r\n\r\n");
+        assert_status(r, 404);
+        free(r);
+        r = ask_tcp(&f, "status\n");
+        assert_status(r, 400);
+        free(r);
+        r = ask_unix(&f, "GET /status HTTP/1.1\r\n\r\n");
+        assert_status(r, 200);
+        assert_non_null(strstr(r, "\r\nContent-Type: application/json\r\n"));
+        struct json_object *o = json_tokener_parse(body_of(r));
+        assert_non_null(o);
+        assert_int_equal(json_object_get_int(json_path(o, "pods")), 3);
+        json_object_put(o);
+        free(r);
+        r = ask_unix(&f, "GET /explain/00001000-2222-4333-8444-000000005555 HTTP/1.1\r\n\r\n");
+        assert_status(r, 200);
+        free(r);
+        r = ask_unix(&f, "GET /explain/nosuchpod HTTP/1.1\r\n\r\n");
+        assert_status(r, 404);
+        assert_non_null(strstr(body_of(r), "\"error\""));
+        free(r);
+        /* The line protocol: bare JSON, as `memqos-agent status` reads it. */
+        r = ask_unix(&f, "status\n");
+        o = json_tokener_parse(r);
+        assert_non_null(o);
+        json_object_put(o);
+        free(r);
+        r = ask_unix(&f, "frobnicate\n");
+        assert_non_null(strstr(r, "unknown request"));
+        free(r);
+        teardown(&f);
+}
+
+static uint64_t median(uint64_t *v, int n) {
+        for (int i = 1; i < n; i++)
+                for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+                        uint64_t t = v[j];
+                        v[j] = v[j - 1];
+                        v[j - 1] = t;
+                }
+        return v[n / 2];
+}
+
+/* Reads since_wakeup_us of every dry-run action line in the log from byte
+ * `from`; returns how many, the largest in *ret_max. */
+static int action_latencies(const char *path, size_t from, uint64_t *ret_max) {
+        char *log = agent_slurp(path);
+        int n = 0;
+        *ret_max = 0;
+        for (char *p = strlen(log) > from ? log + from : log + strlen(log);
+             (p = strstr(p, "\"since_wakeup_us\":")); p++) {
+                uint64_t v = strtoull(p + 18, NULL, 10);
+                if (v > *ret_max)
+                        *ret_max = v;
+                n++;
+        }
+        free(log);
+        return n;
+}
+
+/* 12 idle clients and 3 that ask for the metrics and never read them (a
+ * 2 KiB receive buffer, ~200 pods of metrics): status still answers at
+ * once, and the agent keeps acting with its usual wake-to-write time. */
+static void test_slow_clients(void **state) {
+        (void)state;
+        struct fixture f;
+        setup(&f, 200, true, NULL);
+        assert_true(agent_wait_text(f.d.out, "\"since_wakeup_us\"", 10000));
+        int idle[12], slow[3];
+        for (int i = 0; i < 12; i++)
+                idle[i] = connect_unix(&f);
+        for (int i = 0; i < 3; i++) {
+                slow[i] = socket(AF_INET, SOCK_STREAM, 0);
+                int small = 2048;
+                setsockopt(slow[i], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+                close(slow[i]);
+                slow[i] = i % 2 ? connect_unix(&f) : connect_tcp(&f);
+                setsockopt(slow[i], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+                const char *req = "GET /metrics HTTP/1.1\r\n\r\n";
+                assert_int_equal(send(slow[i], req, strlen(req), 0), (ssize_t)strlen(req));
+        }
+        char *log = agent_slurp(f.d.out);
+        size_t from = strlen(log);
+        free(log);
+        uint64_t took[5];
+        for (int k = 0; k < 5; k++) {
+                uint64_t t0 = now_ms();
+                char *r = ask_unix(&f, "status\n");
+                took[k] = now_ms() - t0;
+                struct json_object *o = json_tokener_parse(r);
+                assert_non_null(o);
+                json_object_put(o);
+                free(r);
+        }
+        uint64_t med = median(took, 5);
+        printf("# status with 15 stalled clients: median %llu ms\n", (unsigned long long)med);
+        assert_true(med < 100);
+        /* The ladder steps every 200 ms: actions keep coming while the
+         * clients stall, each written within the usual time of its wakeup. */
+        usleep(1500 * 1000);
+        uint64_t worst;
+        int n = action_latencies(f.d.out, from, &worst);
+        printf("# %d actions while stalled, slowest wake-to-write %llu us\n", n,
+               (unsigned long long)worst);
+        assert_true(n >= 1);
+        assert_true(worst < 100000);
+        for (int i = 0; i < 12; i++)
+                close(idle[i]);
+        for (int i = 0; i < 3; i++)
+                close(slow[i]);
+        teardown(&f);
+}
+
+/* All 16 slots taken: the next client is refused at once with a 503 and
+ * `memqos-agent status` says why; the deadline frees the slots. */
+static void test_client_bound_and_deadline(void **state) {
+        (void)state;
+        struct fixture f;
+        setup(&f, 2, false, NULL);
+        int held[16];
+        for (int i = 0; i < 16; i++)
+                held[i] = connect_unix(&f);
+        usleep(200 * 1000); /* let the agent accept them all */
+        uint64_t t0 = now_ms();
+        char *r = ask_tcp(&f, "GET /metrics HTTP/1.1\r\n\r\n");
+        assert_true(now_ms() - t0 < 1000);
+        assert_status(r, 503);
+        assert_non_null(strstr(r, "too many clients"));
+        free(r);
+        char *bin = runbin_path("memqos-agent");
+        char *argv[] = {bin, "status", f.stateopt, NULL};
+        struct run_result res;
+        runbin(argv, NULL, "", 0, &res);
+        assert_int_equal(WEXITSTATUS(res.status), 1);
+        assert_non_null(strstr(res.err, "too many clients"));
+        run_result_free(&res);
+        /* 5 s after connecting, the idle clients are closed. */
+        usleep(5500 * 1000);
+        char one;
+        assert_int_equal(recv(held[0], &one, 1, MSG_DONTWAIT), 0); /* EOF: closed by the agent */
+        runbin(argv, NULL, "", 0, &res);
+        assert_int_equal(WEXITSTATUS(res.status), 0);
+        run_result_free(&res);
+        r = ask_unix(&f, "metrics\n");
+        assert_non_null(strstr(r, "\nmemqos_control_refused_total 2\n"));
+        assert_non_null(strstr(r, "\nmemqos_control_expired_total 16\n"));
+        free(r);
+        for (int i = 0; i < 16; i++)
+                close(held[i]);
+        free(bin);
+        teardown(&f);
+}
+
+/* Bad listen addresses, on the command line and in the config file. */
+static void test_listen_errors(void **state) {
+        (void)state;
+        char *bin = runbin_path("memqos-agent");
+        static const struct {
+                const char *arg, *want;
+        } bad[] = {
+                {"9713", "expected ADDR:PORT"},
+                {"0.0.0.0:0", "port from 1 to 65535"},
+                {"0.0.0.0:65536", "port from 1 to 65535"},
+                {"0.0.0.0:http", "port from 1 to 65535"},
+                {"localhost:9713", "\"localhost\" is not a numeric IPv4 address"},
+                {"::1:9713", "is not a numeric IPv4 address (IPv6 goes in brackets"},
+                {"[1.2.3.4]:9713", "is not a numeric IPv6 address"},
+                {"1.2.3.4\n:9713", "1.2.3.4\\n"},
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                char opt[128];
+                snprintf(opt, sizeof(opt), "--metrics-listen=%s", bad[i].arg);
+                char *argv[] = {bin, "run", opt, "--cgroup-root=/nonexistent", NULL};
+                struct run_result res;
+                runbin(argv, NULL, "", 0, &res);
+                assert_int_equal(WEXITSTATUS(res.status), 1);
+                if (!strstr(res.err, bad[i].want))
+                        fail_msg("%s: expected \"%s\" in: %s", bad[i].arg, bad[i].want, res.err);
+                /* One line: an escaped newline cannot start a second. */
+                assert_ptr_equal(strchr(res.err, '\n'), res.err + strlen(res.err) - 1);
+                run_result_free(&res);
+        }
+        char *dir = fstree_mkdtemp();
+        fstree_write(dir, "c.json", "{\"metrics_listen\": 9713}\n");
+        fstree_write(dir, "d.json", "{\"metrics_listen\": \"[::]:99999\"}\n");
+        fstree_write(dir, "e.json", "{\"metrics_listen\": \"[::]:9713\"}\n");
+        char p[3][600];
+        for (int i = 0; i < 3; i++)
+                snprintf(p[i], sizeof(p[i]), "%s/%c.json", dir, 'c' + i);
+        struct run_result res;
+        char *a1[] = {bin, "check-config", p[0], NULL};
+        runbin(a1, NULL, "", 0, &res);
+        assert_int_equal(WEXITSTATUS(res.status), 1);
+        assert_non_null(strstr(res.err, "\"metrics_listen\" must be a string \"ADDR:PORT\""));
+        run_result_free(&res);
+        char *a2[] = {bin, "check-config", p[1], NULL};
+        runbin(a2, NULL, "", 0, &res);
+        assert_int_equal(WEXITSTATUS(res.status), 1);
+        assert_non_null(strstr(res.err, "\"metrics_listen\": listen address \"[::]:99999\""));
+        run_result_free(&res);
+        char *a3[] = {bin, "check-config", p[2], NULL};
+        runbin(a3, NULL, "", 0, &res);
+        assert_int_equal(WEXITSTATUS(res.status), 0);
+        assert_non_null(strstr(res.out, "\"metrics_listen\":\"[::]:9713\""));
+        run_result_free(&res);
+        fstree_remove(dir);
+        free(dir);
+        free(bin);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_http_matrix),
+                cmocka_unit_test(test_slow_clients),
+                cmocka_unit_test(test_client_bound_and_deadline),
+                cmocka_unit_test(test_listen_errors),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
