@@ -78,6 +78,12 @@ $(BUILD)/tests/%: tests/integration/%.c $(LIBPOLICY) $(TESTLIB) $(BINS)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion \
 		-o $@ $< $(TESTLIB) $(LIBPOLICY) $(YAJL_LIBS) $(JSONC_LIBS) $(CMOCKA_LIBS)
 
+# expfmt-check: validates a Prometheus text exposition on stdin (tests/lib/expfmt).
+$(BUILD)/tests/expfmt-check: tests/tools/expfmt-check.c tests/lib/expfmt.c tests/lib/expfmt.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(ALL_CFLAGS) -o $@ $(filter %.c,$^)
+
 # Each runner prints cmocka's own summary lines; a failing binary fails the target
 # only after every runner has run, so one failure does not hide the others.
 check-unit: $(UNIT_BIN)
