@@ -99,6 +99,8 @@ int ctl_request(const char *state_dir, const char *request, char **ret_reply,
         r = read_all(fd, &reply, err);
         if (r < 0)
                 return r;
+        if (!reply)
+                return -EIO;
         /* The server turns a client away with an HTTP reply before it has
          * read which protocol the client speaks. */
         if (startswith(reply, "HTTP/1.1 503 ")) {

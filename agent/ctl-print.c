@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include "util.h"
+
 static const char *jstr(struct json_object *o, const char *key) {
         struct json_object *v;
         if (!json_object_object_get_ex(o, key, &v) || !v)
@@ -37,6 +39,16 @@ static void print_recent(struct json_object *arr) {
         }
 }
 
+/* The latest kernel OOM kill, as the agent explained it. */
+static void print_oom(struct json_object *x) {
+        if (!x)
+                return;
+        char reason[1024]; /* quotes a pod's name: escaped, one line */
+        printf("\n%-14s %s %s scope=%s kills=%s\n%-14s %s\n", "kernel oom", jstr(x, "time"),
+               *jstr(x, "pod_uid") ? jstr(x, "pod_uid") : "(outside pods)", jstr(x, "scope"),
+               jstr(x, "kills"), "", mq_escape(jstr(x, "reason"), reason, sizeof(reason)));
+}
+
 void ctl_print_status(struct json_object *o) {
         struct json_object *node = ctl_json_get(o, "node"), *psi = ctl_json_get(node, "psi");
         printf("memqos-agent %s  pid %s  up %s ms  dry-run %s\n", jstr(o, "version"),
@@ -62,6 +74,7 @@ void ctl_print_status(struct json_object *o) {
                jstr(c, "propagations"), jstr(c, "propagation_caps"), jstr(c, "action_errors"),
                jstr(c, "reloads"), jstr(c, "reload_errors"), jstr(c, "odd_pod_cgroups"));
         print_recent(ctl_json_get(o, "recent"));
+        print_oom(ctl_json_get(o, "last_kernel_oom_kill"));
 }
 
 void ctl_print_explain(struct json_object *o) {
@@ -97,4 +110,5 @@ void ctl_print_explain(struct json_object *o) {
                 print_kv_line("  applied", ctl_json_get(x, "applied"));
         }
         print_recent(ctl_json_get(o, "recent"));
+        print_oom(ctl_json_get(o, "kernel_oom_kill"));
 }

@@ -19,25 +19,24 @@
  * line protocol. Takes body (malloc'd) in all cases. */
 static int reply_of(bool http, bool head_only, int status, const char *type, const char *allow,
                     char *body, struct ctl_reply *ret) {
-        _cleanup_free_ char *b = body;
-        if (!b)
+        if (!body)
                 return -ENOMEM;
-        size_t blen = strlen(b);
+        size_t blen = strlen(body);
         char head[512];
         int hlen = 0;
-        if (http) {
+        if (http)
                 hlen = mq_http_head(head, sizeof(head), status, type, blen, allow);
-                if (hlen < 0)
-                        return hlen;
+        size_t total = (size_t)(hlen > 0 ? hlen : 0) + (head_only ? 0 : blen);
+        char *out = hlen >= 0 ? malloc(total + 1) : NULL;
+        if (!out) {
+                free(body);
+                return hlen < 0 ? hlen : -ENOMEM;
         }
-        size_t total = (size_t)hlen + (head_only ? 0 : blen);
-        char *out = malloc(total + 1);
-        if (!out)
-                return -ENOMEM;
         memcpy(out, head, (size_t)hlen);
         if (!head_only)
-                memcpy(out + hlen, b, blen);
+                memcpy(out + hlen, body, blen);
         out[total] = '\0';
+        free(body);
         *ret = (struct ctl_reply){.text = out, .len = total, .status = status};
         return 0;
 }
@@ -78,15 +77,16 @@ static char *text_printf(const char *fmt, ...) {
 /* "status", "explain <key>", "metrics": what `memqos-agent status` sends. */
 static int reply_line(const struct agent *a, const char *line, struct ctl_reply *ret) {
         if (streq(line, "status"))
-                return reply_of(false, false, 200, NULL, NULL, json_text_of(report_status(a)), ret);
+                return reply_of(false, false, 200, JSON_TYPE, NULL, json_text_of(report_status(a)),
+                                ret);
         if (streq(line, "metrics"))
-                return reply_of(false, false, 200, NULL, NULL, metrics_text(a), ret);
+                return reply_of(false, false, 200, JSON_TYPE, NULL, metrics_text(a), ret);
         if (startswith(line, "explain ") && line[8]) {
                 bool found;
-                return reply_of(false, false, 200, NULL, NULL, explain_json(a, line + 8, &found),
-                                ret);
+                return reply_of(false, false, 200, JSON_TYPE, NULL,
+                                explain_json(a, line + 8, &found), ret);
         }
-        return reply_of(false, false, 400, NULL, NULL,
+        return reply_of(false, false, 400, JSON_TYPE, NULL,
                         json_text_of(error_object("unknown request: expected \"status\", "
                                                   "\"explain <pod-uid|container-id>\" or "
                                                   "\"metrics\"")),

@@ -191,7 +191,7 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
                 l->reconcile_now = false;
                 l->last_reconcile_ms = l->last_scan_ms;
         }
-        oomwatch_check(a, &a->snap, &snap);
+        oomwatch_check(a, &snap);
         stats_prune(&a->stats, &snap);
         snapshot_done(&a->snap);
         a->snap = snap;

@@ -144,18 +144,19 @@ static int cmp_key_rec(const void *key, const void *elem) {
 
 static void names_build(const struct agent *a, struct names *ret) {
         *ret = (struct names){0};
-        ret->v = calloc(a->recs.n ? a->recs.n : 1, sizeof(*ret->v));
+        ret->v = calloc(a->recs.n ? a->recs.n : 1, sizeof(const struct mq_record *));
         if (!ret->v)
                 return; /* ids stand in for names */
         for (size_t i = 0; i < a->recs.n; i++)
                 if (a->recs.v[i].id && a->recs.v[i].container)
                         ret->v[ret->n++] = &a->recs.v[i];
-        qsort(ret->v, ret->n, sizeof(*ret->v), cmp_rec_id);
+        qsort(ret->v, ret->n, sizeof(const struct mq_record *), cmp_rec_id);
 }
 
 static const char *name_of(const struct names *nm, const struct mq_container *c) {
         const struct mq_record *const *r =
-                nm->n ? bsearch(c->id, nm->v, nm->n, sizeof(*nm->v), cmp_key_rec) : NULL;
+                nm->n ? bsearch(c->id, nm->v, nm->n, sizeof(const struct mq_record *), cmp_key_rec)
+                      : NULL;
         return r ? (*r)->container : c->id;
 }
 

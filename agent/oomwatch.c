@@ -16,19 +16,14 @@
 #include "report.h"
 #include "scan.h"
 
-static uint64_t working_set(const struct mq_pod *p) {
-        /* As the kubelet and `kubectl top` compute it. */
-        return p->current > p->inactive_file ? p->current - p->inactive_file : 0;
-}
-
 static void add_u64(struct json_object *o, const char *k, uint64_t v) {
         json_object_object_add(o, k, report_u64(v));
 }
 
 /* The pod's figures at one read. */
-static struct json_object *figures(const struct mq_pod *p) {
+static struct json_object *figures(const struct mq_pod_figures *p) {
         struct json_object *o = json_object_new_object();
-        add_u64(o, "working_set", working_set(p));
+        add_u64(o, "working_set", mq_pod_figures_working_set(p));
         add_u64(o, "current", p->current);
         add_u64(o, "anon", p->anon);
         add_u64(o, "file", p->file);
@@ -111,14 +106,15 @@ static struct json_object *memqos_part(const struct agent *a, const char *uid) {
         return o;
 }
 
-static void reason_text(const struct mq_pod *before, const struct mq_oom_kill *k, char *buf,
+static void reason_text(const struct mq_pod *pod, const struct mq_oom_kill *k, char *buf,
                         size_t size) {
         char who[200];
-        if (before->name[0])
-                (void)snprintf(who, sizeof(who), "pod %s/%s", before->ns, before->name);
+        const struct mq_pod_figures *before = &k->before;
+        if (pod->name[0])
+                (void)snprintf(who, sizeof(who), "pod %s/%s", pod->ns, pod->name);
         else
-                (void)snprintf(who, sizeof(who), "pod %s", before->uid);
-        uint64_t ws = working_set(before) >> 20;
+                (void)snprintf(who, sizeof(who), "pod %s", pod->uid);
+        uint64_t ws = mq_pod_figures_working_set(before) >> 20;
         if (k->scope == MQ_OOM_CGROUP) {
                 char lim[24] = "max";
                 if (before->max != MQ_UNLIMITED)
@@ -136,14 +132,20 @@ static void reason_text(const struct mq_pod *before, const struct mq_oom_kill *k
                                k->kills, who, ws, before->anon >> 20);
 }
 
-static void explain_one(struct agent *a, const struct mq_snapshot *prev,
-                        const struct mq_snapshot *next, const struct mq_oom_kill *k) {
+/* For `status` and `explain`: the line as it was logged. */
+static void keep_note(struct agent *a, struct json_object *o) {
+        char *text = strdup(json_object_to_json_string_ext(
+                o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        if (text)
+                stats_add_oom_note(&a->stats, text);
+}
+
+static void explain_one(struct agent *a, const struct mq_snapshot *next,
+                        const struct mq_oom_kill *k) {
         const struct mq_pod *now = &next->pods[k->pod];
-        /* The figures before the kill freed memory, when the pod was known. */
-        const struct mq_pod *before = k->prev >= 0 ? &prev->pods[k->prev] : now;
         char time[32], reason[512];
         log_time_text(time);
-        reason_text(before, k, reason, sizeof(reason));
+        reason_text(now, k, reason, sizeof(reason));
         struct json_object *o = json_object_new_object();
         json_object_object_add(o, "time", json_object_new_string(time));
         json_object_object_add(o, "event", json_object_new_string("kernel-oom-kill"));
@@ -156,21 +158,23 @@ static void explain_one(struct agent *a, const struct mq_snapshot *prev,
         json_object_object_add(o, "priority",
                                json_object_new_string(mq_priority_name(now->priority)));
         json_object_object_add(o, "containers", oom_containers(a, now));
-        struct json_object *b = figures(before);
+        /* The figures before the kill freed memory: the last check's, when
+         * the pod was known then. */
+        struct json_object *b = figures(&k->before);
+        const struct mq_oom_baseline *base = &a->stats.oom_base;
         json_object_object_add(b, "age_ms",
-                               json_object_new_uint64(k->prev >= 0 && next->now_ms > prev->now_ms
-                                                              ? next->now_ms - prev->now_ms
+                               json_object_new_uint64(k->known && next->now_ms > base->taken_ms
+                                                              ? next->now_ms - base->taken_ms
                                                               : 0));
         json_object_object_add(o, "before", b);
-        json_object_object_add(o, "now", figures(now));
+        struct mq_pod_figures fig;
+        mq_pod_figures_of(now, &fig);
+        json_object_object_add(o, "now", figures(&fig));
         json_object_object_add(o, "memqos", memqos_part(a, now->uid));
         json_object_object_add(o, "reason", json_object_new_string(reason));
         if (!a->quiet)
                 log_json_line(o);
-        char *text = strdup(json_object_to_json_string_ext(
-                o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-        if (text)
-                stats_add_oom_note(&a->stats, text);
+        keep_note(a, o);
         json_object_put(o);
         a->stats.oom_kills[k->scope] += k->kills;
 }
@@ -191,27 +195,29 @@ static void explain_elsewhere(struct agent *a, uint64_t n) {
                                        "memqos sees (a system process, or a pod already gone)"));
         if (!a->quiet)
                 log_json_line(o);
+        keep_note(a, o);
         json_object_put(o);
         a->stats.oom_kills_elsewhere += n;
 }
 
-void oomwatch_check(struct agent *a, const struct mq_snapshot *prev,
-                    const struct mq_snapshot *next) {
+void oomwatch_check(struct agent *a, const struct mq_snapshot *next) {
         uint64_t vm = 0;
         bool have_vm = scan_vmstat_oom_kill(a, &vm) == 0;
         /* The first snapshot is the baseline: kills before the agent
          * started are history, not news. */
         if (!a->stats.oom_baseline) {
+                if (mq_oom_baseline_take(next, &a->stats.oom_base) < 0)
+                        return;
                 a->stats.oom_baseline = true;
                 a->stats.have_vmstat = have_vm;
                 a->stats.vmstat_oom_kill = vm;
                 return;
         }
         struct mq_oom_kills kills = {0};
-        if (mq_oom_kills_find(prev, next, &kills) < 0)
+        if (mq_oom_kills_find(&a->stats.oom_base, next, &kills) < 0)
                 return;
         for (size_t i = 0; i < kills.n; i++)
-                explain_one(a, prev, next, &kills.v[i]);
+                explain_one(a, next, &kills.v[i]);
         if (have_vm && a->stats.have_vmstat) {
                 uint64_t node = vm > a->stats.vmstat_oom_kill ? vm - a->stats.vmstat_oom_kill : 0;
                 uint64_t rest = mq_oom_balance_step(&a->stats.oom_balance, node,
@@ -224,4 +230,7 @@ void oomwatch_check(struct agent *a, const struct mq_snapshot *prev,
                 a->stats.vmstat_oom_kill = vm;
         }
         mq_oom_kills_done(&kills);
+        /* On ENOMEM the old baseline stays: a kill is then reported late,
+         * never twice. */
+        (void)mq_oom_baseline_take(next, &a->stats.oom_base);
 }

@@ -7,7 +7,6 @@
 
 #include "agent.h"
 
-/* Compare next with prev (the last snapshot); the first call only takes
- * the baseline. */
-void oomwatch_check(struct agent *a, const struct mq_snapshot *prev,
-                    const struct mq_snapshot *next);
+/* Compare next with the last check's baseline, then take next as the
+ * baseline; the first call only takes it. */
+void oomwatch_check(struct agent *a, const struct mq_snapshot *next);

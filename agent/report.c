@@ -226,6 +226,23 @@ static struct json_object *report_counters(const struct agent_counters *c) {
         ADD(o, "reload_errors", json_object_new_uint64(c->reload_errors));
         ADD(o, "psi_lost", json_object_new_uint64(c->psi_lost));
         ADD(o, "odd_pod_cgroups", json_object_new_uint64(c->odd_pod_cgroups));
+        ADD(o, "control_refused", json_object_new_uint64(c->control_refused));
+        ADD(o, "control_expired", json_object_new_uint64(c->control_expired));
+        return o;
+}
+
+/* The latest kernel OOM kill explanation (for uid, or any when NULL), as
+ * the JSON object its log line was; NULL when there is none. */
+static struct json_object *oom_note(const struct agent *a, const char *uid) {
+        const char *text = stats_oom_note(&a->stats, uid);
+        return text ? json_tokener_parse(text) : NULL;
+}
+
+static struct json_object *oom_counts(const struct agent_stats *s) {
+        struct json_object *o = json_object_new_object();
+        ADD(o, "cgroup", json_object_new_uint64(s->oom_kills[MQ_OOM_CGROUP]));
+        ADD(o, "node", json_object_new_uint64(s->oom_kills[MQ_OOM_NODE]));
+        ADD(o, "outside", json_object_new_uint64(s->oom_kills_elsewhere));
         return o;
 }
 
@@ -254,6 +271,8 @@ struct json_object *report_status(const struct agent *a) {
                         json_object_array_add(acting, report_pod_state(&a->st.pods[i]));
         ADD(o, "acting_on", acting);
         ADD(o, "recent", report_recent(a, NULL));
+        ADD(o, "kernel_oom_kills", oom_counts(&a->stats));
+        ADD(o, "last_kernel_oom_kill", oom_note(a, NULL));
         return o;
 }
 
@@ -291,10 +310,11 @@ struct json_object *report_explain(const struct agent *a, const char *key, struc
                 }
         free(order);
         if (idx == SIZE_MAX && !byid) {
+                char esc[300];
                 (void)mq_error_set(err, ENOENT,
                                    "no pod UID or container id \"%s\" in the last scan (%zu pods) "
                                    "or the records (%zu)",
-                                   key, a->snap.n_pods, a->recs.n);
+                                   mq_escape(key, esc, sizeof(esc)), a->snap.n_pods, a->recs.n);
                 return NULL;
         }
         struct json_object *o = json_object_new_object();
@@ -325,5 +345,6 @@ struct json_object *report_explain(const struct agent *a, const char *key, struc
         }
         ADD(o, "containers", ctrs);
         ADD(o, "recent", report_recent(a, uid));
+        ADD(o, "kernel_oom_kill", oom_note(a, uid));
         return o;
 }

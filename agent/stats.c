@@ -115,6 +115,7 @@ const char *stats_oom_note(const struct agent_stats *s, const char *uid) {
 
 void stats_done(struct agent_stats *s) {
         free(s->pod);
+        mq_oom_baseline_done(&s->oom_base);
         for (size_t i = 0; i < AGENT_OOM_NOTES; i++)
                 free(s->oom_notes[i]);
         *s = (struct agent_stats){0};

@@ -43,6 +43,7 @@ struct agent_stats {
         double latency_sum; /* seconds */
         /* Kernel OOM kills (oomwatch.c). */
         bool oom_baseline; /* the first snapshot was taken as the baseline */
+        struct mq_oom_baseline oom_base;
         bool have_vmstat;
         struct mq_oom_balance oom_balance;
         uint64_t vmstat_oom_kill;         /* /proc/vmstat oom_kill at the last read */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "oomkill.h"
 
+#include <stdio.h>
+
 #include "util.h"
 
 const char *mq_oom_scope_name(enum mq_oom_scope s) {
@@ -12,22 +14,69 @@ void mq_oom_kills_done(struct mq_oom_kills *k) {
         *k = (struct mq_oom_kills){0};
 }
 
-static long find_uid(const struct mq_snapshot *s, const char *uid) {
-        for (size_t i = 0; s && i < s->n_pods; i++)
-                if (streq(s->pods[i].uid, uid))
-                        return (long)i;
-        return -1;
+void mq_pod_figures_of(const struct mq_pod *p, struct mq_pod_figures *ret) {
+        *ret = (struct mq_pod_figures){
+                .current = p->current,
+                .anon = p->anon,
+                .file = p->file,
+                .shmem = p->shmem,
+                .inactive_file = p->inactive_file,
+                .min = p->min,
+                .low = p->low,
+                .high = p->high,
+                .max = p->max,
+        };
 }
 
-int mq_oom_kills_find(const struct mq_snapshot *prev, const struct mq_snapshot *next,
+uint64_t mq_pod_figures_working_set(const struct mq_pod_figures *f) {
+        return f->current > f->inactive_file ? f->current - f->inactive_file : 0;
+}
+
+static int cmp_seen(const void *x, const void *y) {
+        return strcmp(((const struct mq_oom_seen *)x)->uid, ((const struct mq_oom_seen *)y)->uid);
+}
+
+int mq_oom_baseline_take(const struct mq_snapshot *snap, struct mq_oom_baseline *b) {
+        if (snap->n_pods > b->cap) {
+                struct mq_oom_seen *v = reallocarray(b->v, snap->n_pods, sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                b->v = v;
+                b->cap = snap->n_pods;
+        }
+        for (size_t i = 0; i < snap->n_pods; i++) {
+                const struct mq_pod *p = &snap->pods[i];
+                struct mq_oom_seen *e = &b->v[i];
+                memcpy(e->uid, p->uid, sizeof(e->uid));
+                e->oom = p->events.oom;
+                e->oom_kill = p->events.oom_kill;
+                mq_pod_figures_of(p, &e->fig);
+        }
+        b->n = snap->n_pods;
+        b->taken_ms = snap->now_ms;
+        qsort(b->v, b->n, sizeof(*b->v), cmp_seen);
+        return 0;
+}
+
+void mq_oom_baseline_done(struct mq_oom_baseline *b) {
+        free(b->v);
+        *b = (struct mq_oom_baseline){0};
+}
+
+static const struct mq_oom_seen *seen_of(const struct mq_oom_baseline *b, const char *uid) {
+        struct mq_oom_seen key = {0};
+        (void)snprintf(key.uid, sizeof(key.uid), "%s", uid);
+        return b->n ? bsearch(&key, b->v, b->n, sizeof(*b->v), cmp_seen) : NULL;
+}
+
+int mq_oom_kills_find(const struct mq_oom_baseline *prev, const struct mq_snapshot *next,
                       struct mq_oom_kills *ret) {
         struct mq_oom_kills k = {0};
         for (size_t i = 0; i < next->n_pods; i++) {
                 const struct mq_memory_events *now = &next->pods[i].events;
                 if (now->oom_kill == 0)
                         continue;
-                long j = find_uid(prev, next->pods[i].uid);
-                const struct mq_memory_events *was = j >= 0 ? &prev->pods[j].events : NULL;
+                const struct mq_oom_seen *was = seen_of(prev, next->pods[i].uid);
                 uint64_t before = was ? was->oom_kill : 0;
                 /* A counter that went down belongs to a new cgroup of the
                  * same name (a pod recreated with its UID): count from 0. */
@@ -41,12 +90,17 @@ int mq_oom_kills_find(const struct mq_snapshot *prev, const struct mq_snapshot *
                         free(k.v);
                         return -ENOMEM;
                 }
-                k.v[k.n++] = (struct mq_oom_kill){
+                struct mq_oom_kill x = {
                         .pod = i,
-                        .prev = j,
+                        .known = was != NULL,
                         .kills = kills,
                         .scope = local ? MQ_OOM_CGROUP : MQ_OOM_NODE,
                 };
+                if (was)
+                        x.before = was->fig;
+                else
+                        mq_pod_figures_of(&next->pods[i], &x.before);
+                k.v[k.n++] = x;
         }
         mq_oom_kills_done(ret);
         *ret = k;

@@ -7,6 +7,7 @@
  * kill on the node, in a pod or not. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,10 +19,37 @@ enum mq_oom_scope {
 };
 const char *mq_oom_scope_name(enum mq_oom_scope s); /* "cgroup", "node" */
 
+/* A pod's figures at one read: what an explanation quotes. */
+struct mq_pod_figures {
+        uint64_t current, anon, file, shmem, inactive_file;
+        uint64_t min, low, high, max;
+};
+void mq_pod_figures_of(const struct mq_pod *p, struct mq_pod_figures *ret);
+/* memory.current less inactive_file, as the kubelet and `kubectl top` do. */
+uint64_t mq_pod_figures_working_set(const struct mq_pod_figures *f);
+
+/* Each pod's OOM counters and figures as of the last check, sorted by uid:
+ * the agent refreshes its snapshot in place, so the last snapshot is not
+ * there to compare with. */
+struct mq_oom_seen {
+        char uid[MQ_POD_UID_MAX];
+        uint64_t oom, oom_kill;
+        struct mq_pod_figures fig;
+};
+struct mq_oom_baseline {
+        size_t n, cap;
+        struct mq_oom_seen *v;
+        uint64_t taken_ms; /* the snapshot's now_ms */
+};
+/* Replace *b with snap's pods. -ENOMEM with *b unchanged. */
+int mq_oom_baseline_take(const struct mq_snapshot *snap, struct mq_oom_baseline *b);
+void mq_oom_baseline_done(struct mq_oom_baseline *b);
+
 struct mq_oom_kill {
-        size_t pod;     /* index in next->pods */
-        long prev;      /* index in prev->pods, -1 when the pod is new */
-        uint64_t kills; /* tasks killed since prev (oom_kill delta) */
+        size_t pod; /* index in next->pods */
+        bool known; /* the pod was in the baseline: before is its last read */
+        struct mq_pod_figures before;
+        uint64_t kills; /* tasks killed since the baseline (oom_kill delta) */
         enum mq_oom_scope scope;
 };
 
@@ -31,11 +59,10 @@ struct mq_oom_kills {
 };
 void mq_oom_kills_done(struct mq_oom_kills *k);
 
-/* The pods of next whose oom_kill rose since prev (a pod new in next counts
- * from 0). Only pods with a non-zero counter are looked up in prev, so the
- * cost is the pods ever OOM-killed times the pods, not the pods squared.
+/* The pods of next whose oom_kill rose since the baseline (a pod new in
+ * next counts from 0). Only pods with a non-zero counter are looked up.
  * -ENOMEM with *ret unchanged. */
-int mq_oom_kills_find(const struct mq_snapshot *prev, const struct mq_snapshot *next,
+int mq_oom_kills_find(const struct mq_oom_baseline *prev, const struct mq_snapshot *next,
                       struct mq_oom_kills *ret);
 
 /* Tasks killed in pods: the sum of k's kills. */

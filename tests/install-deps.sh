@@ -6,7 +6,8 @@ set -euo pipefail
 
 packages=(gcc make pkg-config libc6-dev
           libyajl-dev libjson-c-dev libseccomp-dev libcmocka-dev
-          cppcheck clang-tidy clang-format)
+          cppcheck clang-tidy clang-format
+          prometheus) # promtool: the agent's metrics are checked with it
 
 missing=()
 for p in "${packages[@]}"; do

@@ -5,6 +5,8 @@
  * method/path/query gets a proper status line on the unix socket and on the
  * TCP metrics listener, and bad listen addresses are refused by name. */
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -24,6 +26,7 @@
 #include <json-c/json.h>
 
 #include "agent_tree.h"
+#include "expfmt.h"
 #include "fstree.h"
 #include "jsonpath.h"
 #include "runbin.h"
@@ -60,6 +63,7 @@ static void setup(struct fixture *f, int n_pods, bool short_of_memory, const cha
         memset(f, 0, sizeof(*f));
         agent_tree_new(&f->t, AGENT_TREE_SYSTEMD);
         agent_tree_node(&f->t, 4194304, short_of_memory ? 150000 : 3000000, 0.0);
+        fstree_write(f->t.proc, "vmstat", "nr_free_pages 1000\noom_kill 5\npgfault 77\n");
         for (int i = 0; i < n_pods; i++) {
                 char uid[40];
                 snprintf(uid, sizeof(uid), "%08x-2222-4333-8444-%012x", 0x1000 + i, 0x5555 + i);
@@ -437,12 +441,255 @@ static void test_listen_errors(void **state) {
         free(bin);
 }
 
+static const char *const UID_A = "00001000-2222-4333-8444-000000005555";
+#define CID_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static char *scrape(const struct fixture *f) {
+        char *r = ask_tcp(f, "GET /metrics HTTP/1.1\r\nHost: node\r\n\r\n");
+        assert_status(r, 200);
+        char *body = strdup(body_of(r));
+        free(r);
+        return body;
+}
+
+static void parse_strict(const char *text, struct expfmt_doc *doc) {
+        char err[256];
+        if (expfmt_parse(text, EXPFMT_STRICT_NAMES, doc, err, sizeof(err)) != 0)
+                fail_msg("the metrics do not parse: %s", err);
+}
+
+/* promtool (Debian's prometheus package, installed by `make deps`) agrees. */
+static void promtool_check(const char *text) {
+        char *argv[] = {"/usr/bin/promtool", "check", "metrics", NULL};
+        if (access(argv[0], X_OK) != 0)
+                fail_msg("promtool is missing: `make deps` installs Debian's prometheus package");
+        struct run_result res;
+        runbin(argv, NULL, text, strlen(text), &res);
+        if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0)
+                fail_msg("promtool check metrics: %s%s", res.out, res.err);
+        run_result_free(&res);
+}
+
+static double sample_value(const struct expfmt_doc *d, const char *name, const char *const *kv) {
+        const struct expfmt_sample *s = expfmt_find_sample(d, name, kv);
+        if (!s)
+                fail_msg("no sample %s with the labels asked", name);
+        return s->value;
+}
+
+/* A live agent's metrics, scraped over TCP: strict exposition format and
+ * promtool; per-pod series carry the pod's labels (a record's odd name
+ * escaped); actions show up with their pod; a pod gone drops out. */
+static void test_metrics_scrape(void **state) {
+        (void)state;
+        struct fixture f;
+        setup(&f, 3, true, NULL);
+        char *pod_a = NULL;
+        assert_true(asprintf(&pod_a,
+                             "/kubepods.slice/kubepods-besteffort.slice/"
+                             "kubepods-besteffort-pod%.8s_%.4s_%.4s_%.4s_%.12s.slice",
+                             UID_A, UID_A + 9, UID_A + 14, UID_A + 19, UID_A + 24) > 0);
+        /* A name with a quote, a backslash and a newline (JSON-escaped in the record). */
+        agent_tree_record(&f.t, CID_A, pod_a, UID_A, "we\\\"ird\\\\x\\nme", "team-a", "low", NULL);
+        assert_true(agent_wait_text(f.d.out, "\"since_wakeup_us\"", 10000));
+        usleep(600 * 1000);
+        char *text = scrape(&f);
+        struct expfmt_doc doc;
+        parse_strict(text, &doc);
+        promtool_check(text);
+        assert_int_equal(sample_value(&doc, "memqos_build_info", NULL), 1);
+        assert_non_null(expfmt_find(&doc, "memqos_node_pressure_memory_waiting_seconds_total"));
+        assert_non_null(expfmt_find(&doc, "memqos_node_pressure_memory_stalled_seconds_total"));
+        assert_true(sample_value(&doc, "memqos_node_memory_available_bytes", NULL) ==
+                    150000 * 1024.0);
+        assert_non_null(expfmt_find(&doc, "memqos_node_headroom_bytes"));
+        const char *a_labels[] = {"uid",        UID_A,      "namespace", "team-a", "qos",
+                                  "besteffort", "priority", "low",       NULL};
+        assert_true(sample_value(&doc, "memqos_pod_memory_current_bytes", a_labels) == 60.0 * MIB);
+        assert_true(sample_value(&doc, "memqos_pod_memory_working_set_bytes", a_labels) ==
+                    52.0 * MIB);
+        assert_true(isinf(sample_value(&doc, "memqos_pod_memory_max_bytes", a_labels)));
+        const struct expfmt_sample *s =
+                expfmt_find_sample(&doc, "memqos_pod_memory_current_bytes", a_labels);
+        assert_string_equal(expfmt_label(s, "pod"), "we\"ird\\x\nme");
+        assert_non_null(strstr(text, "pod=\"we\\\"ird\\\\x\\nme\""));
+        /* The dry-run actions, node-wide and on their pods. */
+        const struct expfmt_family *fam = expfmt_find(&doc, "memqos_pod_actions_total");
+        assert_non_null(fam);
+        assert_true(fam->n_samples >= 1);
+        assert_string_equal(expfmt_label(&fam->samples[0], "result"), "dry-run");
+        assert_non_null(expfmt_label(&fam->samples[0], "uid"));
+        assert_true(sample_value(&doc, "memqos_action_latency_seconds_count", NULL) >= 1);
+        expfmt_doc_free(&doc);
+        free(text);
+
+        /* The pod goes (the kubelet removes its cgroup): its series go too. */
+        char *dir = NULL;
+        assert_true(asprintf(&dir, "rm -rf '%s%s'", f.t.cg, pod_a) > 0);
+        assert_int_equal(system(dir), 0);
+        free(dir);
+        bool gone = false;
+        for (int k = 0; k < 100 && !gone; k++) {
+                usleep(100 * 1000);
+                text = scrape(&f);
+                gone = !strstr(text, UID_A);
+                free(text);
+        }
+        assert_true(gone);
+        free(pod_a);
+        teardown(&f);
+}
+
+static char *pod_path(const char *uid, const char *qos) {
+        char *p = NULL;
+        assert_true(asprintf(&p,
+                             "/kubepods.slice/kubepods-%s.slice/"
+                             "kubepods-%s-pod%.8s_%.4s_%.4s_%.4s_%.12s.slice",
+                             qos, qos, uid, uid + 9, uid + 14, uid + 19, uid + 24) > 0);
+        return p;
+}
+
+/* Rewrite the file in place with one write of the same length, as a
+ * reader of the kernel's file sees it change: never empty in between (a
+ * truncating rewrite would let the agent read an empty file, a counter
+ * going back to 0). */
+static void rewrite_same_length(const char *path, const char *text) {
+        int fd = open(path, O_WRONLY);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+        close(fd);
+}
+
+static void set_events(const struct fixture *f, const char *pod, int oom, int oom_kill) {
+        char *path = NULL, *text = NULL;
+        assert_true(asprintf(&path, "%s%s/memory.events", f->t.cg, pod) > 0);
+        assert_true(asprintf(&text, "low 0\nhigh 0\nmax 0\noom %d\noom_kill %d\noom_group_kill 0\n",
+                             oom, oom_kill) > 0);
+        rewrite_same_length(path, text);
+        free(path);
+        free(text);
+}
+
+static void set_vmstat(const struct fixture *f, int oom_kill) {
+        char *path = NULL, *text = NULL;
+        assert_true(asprintf(&path, "%s/vmstat", f->t.proc) > 0);
+        assert_true(asprintf(&text, "nr_free_pages 1000\noom_kill %d\npgfault 77\n", oom_kill) > 0);
+        rewrite_same_length(path, text);
+        free(path);
+        free(text);
+}
+
+/* The JSON object of the n-th (from 0) kernel-oom-kill line, or NULL. */
+static struct json_object *oom_line(const struct fixture *f, int n, int timeout_ms) {
+        for (int waited = 0; waited <= timeout_ms; waited += 50) {
+                char *log = agent_slurp(f->d.out);
+                char *p = log;
+                for (int k = 0; (p = strstr(p, "\"event\":\"kernel-oom-kill\"")); p++, k++)
+                        if (k == n) {
+                                char *start = p;
+                                while (start > log && start[-1] != '\n')
+                                        start--;
+                                char *end = strchr(p, '\n');
+                                if (end)
+                                        *end = '\0';
+                                struct json_object *o = json_tokener_parse(start);
+                                free(log);
+                                return o;
+                        }
+                free(log);
+                usleep(50 * 1000);
+        }
+        return NULL;
+}
+
+/* Kernel OOM kills explained, on a fake tree (the kernel's own kill is in
+ * the VM scenario agent-oom-explain): a pod that hit its own limit, a
+ * node-wide kill in a pod, and one outside every pod. */
+static void test_oom_explained(void **state) {
+        (void)state;
+        struct fixture f;
+        setup(&f, 2, false, NULL);
+        const char *uid_b = "00001001-2222-4333-8444-000000005556";
+        char *a = pod_path(UID_A, "besteffort"), *b = pod_path(uid_b, "besteffort");
+        agent_tree_record(&f.t, CID_A, a, UID_A, "web", "team-a", "low", NULL);
+        usleep(1500 * 1000);
+        /* A: its limit was reached (oom and oom_kill rise together). */
+        set_events(&f, a, 1, 1);
+        set_vmstat(&f, 6);
+        struct json_object *o = oom_line(&f, 0, 5000);
+        assert_non_null(o);
+        assert_string_equal(json_object_get_string(json_path(o, "scope")), "cgroup");
+        assert_string_equal(json_object_get_string(json_path(o, "pod_uid")), UID_A);
+        assert_string_equal(json_object_get_string(json_path(o, "namespace")), "team-a");
+        assert_string_equal(json_object_get_string(json_path(o, "pod")), "web");
+        assert_int_equal(json_object_get_int(json_path(o, "kills")), 1);
+        assert_int_equal(json_object_get_int64(json_path(o, "before.working_set")), 52 * MIB);
+        assert_int_equal(json_object_get_int64(json_path(o, "before.anon")), 50 * MIB);
+        assert_string_equal(json_object_get_string(json_path(o, "before.limit")), "max");
+        assert_false(json_object_get_boolean(json_path(o, "memqos.acted")));
+        assert_non_null(json_path(o, "memqos.headroom"));
+        assert_non_null(strstr(json_object_get_string(json_path(o, "reason")),
+                               "a memory.max in the pod was reached"));
+        json_object_put(o);
+        /* B: two tasks killed by the node's OOM killer (oom stays 0), and
+         * /proc/vmstat counts the same two: nothing outside pods. */
+        set_events(&f, b, 0, 2);
+        set_vmstat(&f, 8);
+        o = oom_line(&f, 1, 5000);
+        assert_non_null(o);
+        assert_string_equal(json_object_get_string(json_path(o, "scope")), "node");
+        assert_string_equal(json_object_get_string(json_path(o, "pod_uid")), uid_b);
+        assert_int_equal(json_object_get_int(json_path(o, "kills")), 2);
+        json_object_put(o);
+        /* One more on the node, in no pod: reported after two checks. */
+        set_vmstat(&f, 9);
+        o = oom_line(&f, 2, 6000);
+        assert_non_null(o);
+        assert_string_equal(json_object_get_string(json_path(o, "scope")), "node");
+        assert_int_equal(json_object_get_int(json_path(o, "kills")), 1);
+        assert_non_null(strstr(json_object_get_string(json_path(o, "reason")), "outside the pods"));
+        json_object_put(o);
+        assert_null(oom_line(&f, 3, 2500)); /* and nothing more */
+
+        char *text = scrape(&f);
+        assert_non_null(strstr(text, "\nmemqos_kernel_oom_kills_total{scope=\"cgroup\"} 1\n"));
+        assert_non_null(strstr(text, "\nmemqos_kernel_oom_kills_total{scope=\"node\"} 2\n"));
+        assert_non_null(strstr(text, "\nmemqos_kernel_oom_kills_total{scope=\"outside\"} 1\n"));
+        assert_non_null(strstr(text, "\nmemqos_node_oom_kills_total 9\n"));
+        struct expfmt_doc doc;
+        parse_strict(text, &doc);
+        const char *kv[] = {"uid", uid_b, NULL};
+        assert_int_equal(sample_value(&doc, "memqos_pod_oom_kills_total", kv), 2);
+        expfmt_doc_free(&doc);
+        free(text);
+        /* explain shows the pod's latest; status the latest of all. */
+        char *bin = runbin_path("memqos-agent");
+        char *argv[] = {bin, "explain", (char *)UID_A, "--json", f.stateopt, NULL};
+        o = json_run(argv);
+        assert_string_equal(json_object_get_string(json_path(o, "kernel_oom_kill.scope")),
+                            "cgroup");
+        json_object_put(o);
+        char *argv2[] = {bin, "status", f.stateopt, NULL};
+        struct run_result res;
+        runbin(argv2, NULL, "", 0, &res);
+        assert_int_equal(WEXITSTATUS(res.status), 0);
+        assert_non_null(strstr(res.out, "kernel oom"));
+        assert_non_null(strstr(res.out, "outside the pods"));
+        run_result_free(&res);
+        free(bin);
+        free(a);
+        free(b);
+        teardown(&f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_http_matrix),
                 cmocka_unit_test(test_slow_clients),
                 cmocka_unit_test(test_client_bound_and_deadline),
                 cmocka_unit_test(test_listen_errors),
+                cmocka_unit_test(test_metrics_scrape),
+                cmocka_unit_test(test_oom_explained),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
