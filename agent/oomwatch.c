@@ -40,9 +40,25 @@ static const char *container_name(const struct agent *a, const char *id) {
         return rec && rec->id && streq(rec->id, id) && rec->container ? rec->container : "";
 }
 
+/* memory.peak (5.19+): the highest usage the cgroup reached, the figure
+ * closest to the moment of the kill; MQ_UNLIMITED when the kernel has none. */
+static uint64_t peak_of(int fd) {
+        uint64_t v;
+        return cgroup_read_u64(fd, "memory.peak", &v) == 0 ? v : MQ_UNLIMITED;
+}
+
+/* The container a cgroup-scope kill names: the first one with kills and a
+ * limit of its own. */
+struct oom_culprit {
+        bool found;
+        char name[80];
+        uint64_t peak, limit;
+};
+
 /* The containers whose own memory.events count OOM kills: a container
  * cgroup is new with each container, so any count there is its own. */
-static struct json_object *oom_containers(const struct agent *a, const struct mq_pod *p) {
+static struct json_object *oom_containers(const struct agent *a, const struct mq_pod *p,
+                                          struct oom_culprit *culprit) {
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; i < p->n_containers; i++) {
                 const struct mq_container *c = &p->containers[i];
@@ -53,12 +69,24 @@ static struct json_object *oom_containers(const struct agent *a, const struct mq
                     cgroup_read_file(fd, "memory.events", buf, sizeof(buf)) < 0 ||
                     parse_memory_events_buf(buf, &ev) < 0 || ev.oom_kill == 0)
                         continue;
+                const char *name = container_name(a, c->id);
+                uint64_t peak = peak_of(fd);
                 struct json_object *x = json_object_new_object();
                 json_object_object_add(x, "id", json_object_new_string(c->id));
-                json_object_object_add(x, "name", json_object_new_string(container_name(a, c->id)));
+                json_object_object_add(x, "name", json_object_new_string(name));
                 json_object_object_add(x, "oom_kill", json_object_new_uint64(ev.oom_kill));
                 json_object_object_add(x, "oom", json_object_new_uint64(ev.oom));
+                /* A container's own limit: the pod's may be "max". */
+                add_u64(x, "limit", c->max);
+                add_u64(x, "peak", peak);
+                add_u64(x, "current", c->current);
                 json_object_array_add(arr, x);
+                if (!culprit->found && ev.oom && c->max != MQ_UNLIMITED) {
+                        *culprit =
+                                (struct oom_culprit){.found = true, .peak = peak, .limit = c->max};
+                        (void)snprintf(culprit->name, sizeof(culprit->name), "%s",
+                                       *name ? name : c->id);
+                }
         }
         return arr;
 }
@@ -81,7 +109,10 @@ static const struct agent_recent *last_action_on(const struct agent *a, const ch
 }
 
 /* What memqos had done to the pod, and where the node stood. */
-static struct json_object *memqos_part(const struct agent *a, const char *uid) {
+/* The headroom from next: the agent's own last snapshot is being replaced
+ * (and a refresh empties it while it runs). */
+static struct json_object *memqos_part(const struct agent *a, const struct mq_snapshot *next,
+                                       const char *uid) {
         struct json_object *o = json_object_new_object();
         const struct mq_pod_state *ps = state_of(a, uid);
         const struct agent_recent *last = last_action_on(a, uid);
@@ -101,35 +132,63 @@ static struct json_object *memqos_part(const struct agent *a, const char *uid) {
         }
         json_object_object_add(o, "in_episode", json_object_new_boolean(a->st.in_episode));
         struct mq_headroom hr;
-        agent_headroom(a, &hr);
+        mq_headroom_of_snapshot(&a->cfg, next, &hr);
         report_headroom_fields(o, &hr);
         return o;
 }
 
-static void reason_text(const struct mq_pod *pod, const struct mq_oom_kill *k, char *buf,
-                        size_t size) {
-        char who[200];
-        const struct mq_pod_figures *before = &k->before;
+static void mib_text(uint64_t v, char buf[static 24]) {
+        if (v == MQ_UNLIMITED)
+                (void)snprintf(buf, 24, "max");
+        else
+                (void)snprintf(buf, 24, "%" PRIu64 " MiB", v >> 20);
+}
+
+/* "pod peak 250 MiB", or the working set as last read on kernels without
+ * memory.peak. */
+static void usage_text(uint64_t peak, const struct mq_pod_figures *before, char buf[static 64]) {
+        if (peak != MQ_UNLIMITED)
+                (void)snprintf(buf, 64, "pod peak %" PRIu64 " MiB", peak >> 20);
+        else
+                (void)snprintf(buf, 64, "pod working set %" PRIu64 " MiB at the last read",
+                               mq_pod_figures_working_set(before) >> 20);
+}
+
+static void reason_text(const struct mq_pod *pod, const struct mq_oom_kill *k,
+                        const struct oom_culprit *c, uint64_t pod_peak, char *buf, size_t size) {
+        char who[200], use[64], peak[24], lim[24];
         if (pod->name[0])
                 (void)snprintf(who, sizeof(who), "pod %s/%s", pod->ns, pod->name);
         else
                 (void)snprintf(who, sizeof(who), "pod %s", pod->uid);
-        uint64_t ws = mq_pod_figures_working_set(before) >> 20;
-        if (k->scope == MQ_OOM_CGROUP) {
-                char lim[24] = "max";
-                if (before->max != MQ_UNLIMITED)
-                        (void)snprintf(lim, sizeof(lim), "%" PRIu64 " MiB", before->max >> 20);
-                (void)snprintf(buf, size,
-                               "the kernel OOM killer killed %" PRIu64
-                               " task(s) in %s: a memory.max in the pod was reached (pod "
-                               "working set %" PRIu64 " MiB, pod limit %s)",
-                               k->kills, who, ws, lim);
+        usage_text(pod_peak, &k->before, use);
+        int n = snprintf(buf, size,
+                         "the kernel OOM killer killed %" PRIu64 " task(s) in %s: ", k->kills, who);
+        if (n < 0 || (size_t)n >= size)
+                return;
+        if (k->scope == MQ_OOM_CGROUP && c->found) {
+                mib_text(c->peak, peak);
+                mib_text(c->limit, lim);
+                (void)snprintf(buf + n, size - (size_t)n,
+                               "container %s reached its memory.max (peak %s of %s)", c->name,
+                               c->peak == MQ_UNLIMITED ? "unknown" : peak, lim);
+        } else if (k->scope == MQ_OOM_CGROUP) {
+                mib_text(k->before.max, lim);
+                (void)snprintf(buf + n, size - (size_t)n,
+                               "a memory.max in the pod was reached (%s, pod limit %s)", use, lim);
         } else
-                (void)snprintf(buf, size,
-                               "the kernel OOM killer killed %" PRIu64
-                               " task(s) in %s: the node ran out of memory (pod working set "
-                               "%" PRIu64 " MiB, anon %" PRIu64 " MiB)",
-                               k->kills, who, ws, before->anon >> 20);
+                (void)snprintf(buf + n, size - (size_t)n,
+                               "the node ran out of memory (%s, anon %" PRIu64
+                               " MiB at the last read)",
+                               use, k->before.anon >> 20);
+}
+
+/* The pod's memory.peak, read now (after the kill: the peak stays). */
+static uint64_t pod_peak(const struct agent *a, const struct mq_pod *p) {
+        _cleanup_close_ int fd = -1;
+        if (cgroup_open_beneath(a->cg_fd, p->cgroup, &fd, NULL) < 0)
+                return MQ_UNLIMITED;
+        return peak_of(fd);
 }
 
 /* For `status` and `explain`: the line as it was logged. */
@@ -144,8 +203,11 @@ static void explain_one(struct agent *a, const struct mq_snapshot *next,
                         const struct mq_oom_kill *k) {
         const struct mq_pod *now = &next->pods[k->pod];
         char time[32], reason[512];
+        struct oom_culprit culprit = {0};
         log_time_text(time);
-        reason_text(now, k, reason, sizeof(reason));
+        struct json_object *containers = oom_containers(a, now, &culprit);
+        uint64_t peak = pod_peak(a, now);
+        reason_text(now, k, &culprit, peak, reason, sizeof(reason));
         struct json_object *o = json_object_new_object();
         json_object_object_add(o, "time", json_object_new_string(time));
         json_object_object_add(o, "event", json_object_new_string("kernel-oom-kill"));
@@ -157,7 +219,7 @@ static void explain_one(struct agent *a, const struct mq_snapshot *next,
         json_object_object_add(o, "qos", json_object_new_string(mq_qos_name(now->qos)));
         json_object_object_add(o, "priority",
                                json_object_new_string(mq_priority_name(now->priority)));
-        json_object_object_add(o, "containers", oom_containers(a, now));
+        json_object_object_add(o, "containers", containers);
         /* The figures before the kill freed memory: the last check's, when
          * the pod was known then. */
         struct json_object *b = figures(&k->before);
@@ -169,8 +231,10 @@ static void explain_one(struct agent *a, const struct mq_snapshot *next,
         json_object_object_add(o, "before", b);
         struct mq_pod_figures fig;
         mq_pod_figures_of(now, &fig);
-        json_object_object_add(o, "now", figures(&fig));
-        json_object_object_add(o, "memqos", memqos_part(a, now->uid));
+        struct json_object *nw = figures(&fig);
+        add_u64(nw, "peak", peak);
+        json_object_object_add(o, "now", nw);
+        json_object_object_add(o, "memqos", memqos_part(a, next, now->uid));
         json_object_object_add(o, "reason", json_object_new_string(reason));
         if (!a->quiet)
                 log_json_line(o);
@@ -180,7 +244,7 @@ static void explain_one(struct agent *a, const struct mq_snapshot *next,
 }
 
 /* Kills /proc/vmstat counted that no pod in the snapshot accounts for. */
-static void explain_elsewhere(struct agent *a, uint64_t n) {
+static void explain_elsewhere(struct agent *a, const struct mq_snapshot *next, uint64_t n) {
         char time[32];
         log_time_text(time);
         struct json_object *o = json_object_new_object();
@@ -188,7 +252,7 @@ static void explain_elsewhere(struct agent *a, uint64_t n) {
         json_object_object_add(o, "event", json_object_new_string("kernel-oom-kill"));
         json_object_object_add(o, "scope", json_object_new_string("node"));
         json_object_object_add(o, "kills", json_object_new_uint64(n));
-        json_object_object_add(o, "memqos", memqos_part(a, ""));
+        json_object_object_add(o, "memqos", memqos_part(a, next, ""));
         json_object_object_add(
                 o, "reason",
                 json_object_new_string("the kernel OOM killer killed a task outside the pods "
@@ -223,7 +287,7 @@ void oomwatch_check(struct agent *a, const struct mq_snapshot *next) {
                 uint64_t rest = mq_oom_balance_step(&a->stats.oom_balance, node,
                                                     mq_oom_kills_total(&kills));
                 if (rest)
-                        explain_elsewhere(a, rest);
+                        explain_elsewhere(a, next, rest);
         }
         if (have_vm) {
                 a->stats.have_vmstat = true;

@@ -627,6 +627,7 @@ static void test_oom_explained(void **state) {
         assert_int_equal(json_object_get_int64(json_path(o, "before.anon")), 50 * MIB);
         assert_string_equal(json_object_get_string(json_path(o, "before.limit")), "max");
         assert_false(json_object_get_boolean(json_path(o, "memqos.acted")));
+        assert_int_equal(json_object_get_int64(json_path(o, "memqos.mem_total")), 4194304LL * 1024);
         assert_non_null(json_path(o, "memqos.headroom"));
         assert_non_null(strstr(json_object_get_string(json_path(o, "reason")),
                                "a memory.max in the pod was reached"));

@@ -21,7 +21,7 @@ cache=$(cd "$cache" && pwd)
 export VM_CACHE=$cache
 top=$(cd "$here/../.." && pwd)
 
-ALL_SCENARIOS="hooks-json kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group hook-protect podman agent-protect agent-headroom-min agent-headroom-low agent-headroom-burstable policy-tenant agent-livelock agent-drift agent-restart"
+ALL_SCENARIOS="hooks-json kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group hook-protect podman agent-protect agent-headroom-min agent-headroom-low agent-headroom-burstable policy-tenant agent-livelock agent-drift agent-restart agent-oom-explain"
 kernels=${VM_KERNELS:-6.1 6.12}
 scenarios=${VM_SCENARIOS:-$ALL_SCENARIOS}
 build=${VM_BUILD:-$top/build}

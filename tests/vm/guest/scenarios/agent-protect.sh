@@ -18,11 +18,31 @@ held() { grep -q ": $hog MiB\$" "/tmp/$1.log" || gone "$1"; }
 cached() { [ "$(stat_mib "$1" file)" -ge $((FILE_MIB - 1)) ]; }
 propagated() { [ "$(cat $CGR/kubepods/memory.min)" -ge 50331648 ]; }
 over() { { gone "$cid_1" && held "$cid_2"; } || { gone "$cid_2" && held "$cid_1"; }; }
+# The kill as a scrape over TCP shows it: counted node-wide and on the
+# killed pod's own series, with its labels.
+scrape_check() {
+  m=$(wget -q -O - http://127.0.0.1:9713/metrics)
+  if [ -z "$m" ]; then notok "agent: no metrics on 127.0.0.1:9713"; return; fi
+  n=$(printf '%s\n' "$m" | awk '$1 == "memqos_kills_total" {print $2}')
+  if [ "${n:-0}" -ge 1 ]; then ok "agent: scraped over TCP: memqos_kills_total $n"; else notok "agent: memqos_kills_total '$n'"; fi
+  l=$(printf '%s\n' "$m" | grep '^memqos_pod_actions_total{' | grep 'action="kill"' | grep 'result="ok"' | grep -e "uid=\"$1\"" -e "uid=\"$2\"" | head -n 1)
+  # Pods without a memqos annotation have no record: their namespace and
+  # name are "" (README: join with kube_pod_info on uid).
+  if printf '%s' "$l" | grep -q 'namespace="[a-z-]*",pod="[a-z0-9-]*",uid="[0-9a-f-]*",qos="besteffort",priority="normal",action="kill",reason="[a-z-]*",result="ok"} 1$'; then
+    ok "agent: the kill on the pod's own series: $l"
+  else
+    notok "agent: no labelled kill series: '$l' $(printf '%s\n' "$m" | grep '^memqos_pod_actions_total' | head -n 3)"
+  fi
+}
+
 run_case() { # agent|none
   mode=$1
   ag_tree
   echo 3 >/proc/sys/vm/drop_caches
-  [ "$mode" = agent ] && { ag_start || return; }
+  # The agent's default configuration, with the metrics listener on (the
+  # run is scraped over TCP as Prometheus would).
+  ip link set lo up 2>/dev/null
+  [ "$mode" = agent ] && { ag_start '{"metrics_listen": "127.0.0.1:9713"}' || return; }
   gu=$(pod_uid 21) b1=$(pod_uid 22) b2=$(pod_uid 23)
   # The protected pod: limit = request (Guaranteed), 128 MiB.
   mkdir -p "$CGR/kubepods/pod$gu"
@@ -65,6 +85,7 @@ run_case() { # agent|none
     if ag_running "$cid_p"; then ok "agent: the protected pod is running"; else notok "agent: the protected pod stopped: $(tail -n 2 "/tmp/$cid_p.log")"; fi
     if [ "$reread" -le $((FILE_MIB / 4)) ]; then ok "agent: the protected pod kept its page cache: re-read $reread MiB (< 1/4 of one $FILE_MIB MiB pass)"; else notok "agent: the protected pod re-read $reread MiB from disk (one pass: $FILE_MIB MiB)"; fi
     if grep -q '"action":"kill"' "$AG_OUT" && grep '"action":"kill"' "$AG_OUT" | grep -q "pod$gu"; then notok "agent: acted on the protected pod"; else ok "agent: never acted on the protected pod"; fi
+    scrape_check "$b1" "$b2"
     grep -v '"action":"propagate"' "$AG_OUT" | sed -n 's/.*"time":"\([^"]*\)".*"trigger":"\([^"]*\)".*"action":"\([^"]*\)","target":"\([^"]*\)".*"result":"\([^"]*\)".*/# agent: \1 \2 \3 \4 \5/p' | head -n 8 | while IFS= read -r l; do emit "$l"; done
     ag_stop
   else
