@@ -54,6 +54,8 @@ void ctl_print_status(struct json_object *o) {
         printf("memqos-agent %s  pid %s  up %s ms  dry-run %s\n", jstr(o, "version"),
                jstr(o, "pid"), jstr(o, "uptime_ms"), jstr(o, "dry_run"));
         printf("%-14s %s\n", "cgroup root", jstr(o, "cgroup_root"));
+        if (*jstr(o, "metrics_listen"))
+                printf("%-14s http://%s/metrics\n", "metrics", jstr(o, "metrics_listen"));
         print_kv_line("psi wakeup", ctl_json_get(o, "psi_wakeup"));
         printf("%-14s available %s of %s bytes (%s%%), psi some avg10 %s full avg10 %s\n", "node",
                jstr(node, "mem_available"), jstr(node, "mem_total"),

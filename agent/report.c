@@ -256,6 +256,7 @@ struct json_object *report_status(const struct agent *a) {
         ADD(o, "cgroup_root", STR(a->opts.cgroup_root));
         ADD(o, "proc_root", STR(a->opts.proc_root));
         ADD(o, "state_dir", STR(a->opts.state_dir));
+        ADD(o, "metrics_listen", STR(a->cfg.metrics_listen));
         struct json_object *psi = json_object_new_object();
         ADD(psi, "node", STR(a->psi_node_mode ? a->psi_node_mode : "none"));
         ADD(psi, "kubepods", STR(a->psi_kubepods_mode ? a->psi_kubepods_mode : "none"));

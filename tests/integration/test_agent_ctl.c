@@ -243,6 +243,9 @@ static void test_http_matrix(void **state) {
         struct json_object *o = json_tokener_parse(body_of(r));
         assert_non_null(o);
         assert_int_equal(json_object_get_int(json_path(o, "pods")), 3);
+        char want[64];
+        snprintf(want, sizeof(want), "127.0.0.1:%u", f.port);
+        assert_string_equal(json_object_get_string(json_path(o, "metrics_listen")), want);
         json_object_put(o);
         free(r);
         r = ask_unix(&f, "GET /explain/00001000-2222-4333-8444-000000005555 HTTP/1.1\r\n\r\n");
