@@ -15,30 +15,59 @@
 #define TEXT_TYPE    "text/plain; charset=utf-8"
 #define ALLOW        "GET, HEAD"
 
-/* The reply: HTTP head (when http) and body, or the body alone for the
- * line protocol. Takes body (malloc'd) in all cases. */
+/* The head of an HTTP reply for a body of blen bytes (none for the line
+ * protocol); the body is sent unless head_only. */
+static int reply_head(bool http, bool head_only, int status, const char *type, const char *allow,
+                      size_t blen, struct ctl_reply *ret) {
+        int hlen = 0;
+        if (http) {
+                hlen = mq_http_head(ret->head, sizeof(ret->head), status, type, blen, allow);
+                if (hlen < 0)
+                        return hlen;
+        }
+        ret->head_len = (size_t)hlen;
+        ret->status = status;
+        ret->send_body = !head_only;
+        return 0;
+}
+
+/* A reply whose body is text (malloc'd, taken in all cases). */
 static int reply_of(bool http, bool head_only, int status, const char *type, const char *allow,
                     char *body, struct ctl_reply *ret) {
         if (!body)
                 return -ENOMEM;
+        struct ctl_reply rep = {0};
         size_t blen = strlen(body);
-        char head[512];
-        int hlen = 0;
-        if (http)
-                hlen = mq_http_head(head, sizeof(head), status, type, blen, allow);
-        size_t total = (size_t)(hlen > 0 ? hlen : 0) + (head_only ? 0 : blen);
-        char *out = hlen >= 0 ? malloc(total + 1) : NULL;
-        if (!out) {
-                free(body);
-                return hlen < 0 ? hlen : -ENOMEM;
-        }
-        memcpy(out, head, (size_t)hlen);
-        if (!head_only)
-                memcpy(out + hlen, body, blen);
-        out[total] = '\0';
+        int r = reply_head(http, head_only, status, type, allow, blen, &rep);
+        if (r == 0 && !head_only && blen)
+                r = textbuf_append(&rep.body, body, blen);
         free(body);
-        *ret = (struct ctl_reply){.text = out, .len = total, .status = status};
+        if (r < 0) {
+                textbuf_free(&rep.body);
+                return r;
+        }
+        *ret = rep;
         return 0;
+}
+
+/* The metrics: written straight into the reply's own mapping. */
+static int reply_metrics(const struct agent *a, bool http, bool head_only, struct ctl_reply *ret) {
+        struct ctl_reply rep = {0};
+        int r = metrics_write(a, &rep.body);
+        if (r < 0)
+                return r;
+        r = reply_head(http, head_only, 200, METRICS_TYPE, NULL, rep.body.len, &rep);
+        if (r < 0) {
+                textbuf_free(&rep.body);
+                return r;
+        }
+        *ret = rep;
+        return 0;
+}
+
+void ctl_reply_done(struct ctl_reply *r) {
+        textbuf_free(&r->body);
+        *r = (struct ctl_reply){0};
 }
 
 static char *json_text_of(struct json_object *o) {
@@ -80,7 +109,7 @@ static int reply_line(const struct agent *a, const char *line, struct ctl_reply 
                 return reply_of(false, false, 200, JSON_TYPE, NULL, json_text_of(report_status(a)),
                                 ret);
         if (streq(line, "metrics"))
-                return reply_of(false, false, 200, JSON_TYPE, NULL, metrics_text(a), ret);
+                return reply_metrics(a, false, false, ret);
         if (startswith(line, "explain ") && line[8]) {
                 bool found;
                 return reply_of(false, false, 200, JSON_TYPE, NULL,
@@ -118,7 +147,7 @@ static int reply_http(const struct agent *a, const struct mq_ctl_request *rq, bo
                                             mq_escape(rq->method_text, esc, sizeof(esc)), path),
                                 ret);
         if (streq(path, "/metrics"))
-                return reply_of(true, head, 200, METRICS_TYPE, NULL, metrics_text(a), ret);
+                return reply_metrics(a, true, head, ret);
         if (streq(path, "/status"))
                 return reply_of(true, head, 200, JSON_TYPE, NULL, json_text_of(report_status(a)),
                                 ret);

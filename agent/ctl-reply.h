@@ -9,12 +9,18 @@
 
 #include "agent.h"
 #include "ctlproto.h"
+#include "textbuf.h"
 
+/* Sent as head (HTTP status line and headers; empty for the line
+ * protocol), then body unless send_body is false (HEAD). */
 struct ctl_reply {
-        char *text; /* malloc'd, len bytes (NUL-terminated for convenience) */
-        size_t len;
+        char head[512];
+        size_t head_len;
+        struct textbuf body;
+        bool send_body;
         int status; /* HTTP status, also for line replies (200, 400) */
 };
+void ctl_reply_done(struct ctl_reply *r);
 
 /* tcp: the metrics listener, which serves /metrics only. -ENOMEM. */
 int ctl_reply_build(const struct agent *a, const struct mq_ctl_request *rq, bool tcp,

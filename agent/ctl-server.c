@@ -124,7 +124,7 @@ int ctl_server_open(struct ctl_server *s, int epfd, const char *state_dir,
 static void client_close(struct ctl_client *c) {
         closep(&c->fd);
         c->fd = -1;
-        free(c->out);
+        ctl_reply_done(&c->out);
         *c = (struct ctl_client){.fd = -1};
 }
 
@@ -159,11 +159,27 @@ void ctl_server_close(struct ctl_server *s, const char *state_dir) {
         s->unix_fd = s->tcp_fd = s->timer_fd = -1;
 }
 
+/* The next bytes of the reply to send: the rest of the head, then of the
+ * body; 0 when all is out. */
+static size_t pending(const struct ctl_client *c, const char **ret) {
+        const struct ctl_reply *r = &c->out;
+        if (c->out_off < r->head_len) {
+                *ret = r->head + c->out_off;
+                return r->head_len - c->out_off;
+        }
+        size_t body_off = c->out_off - r->head_len;
+        if (!r->send_body || body_off >= r->body.len)
+                return 0;
+        *ret = r->body.p + body_off;
+        return r->body.len - body_off;
+}
+
 /* Send what the socket takes now; close when all is out or on error. */
 static void client_write(struct ctl_client *c) {
-        while (c->out_off < c->out_len) {
-                ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+        const char *p;
+        size_t left;
+        while ((left = pending(c, &p)) > 0) {
+                ssize_t n = send(c->fd, p, left, MSG_NOSIGNAL | MSG_DONTWAIT);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -177,13 +193,10 @@ static void client_write(struct ctl_client *c) {
 
 static void client_respond(struct ctl_server *s, const struct agent *a, struct ctl_client *c,
                            size_t slot, const struct mq_ctl_request *rq) {
-        struct ctl_reply rep;
-        if (ctl_reply_build(a, rq, c->tcp, &rep) < 0) {
+        if (ctl_reply_build(a, rq, c->tcp, &c->out) < 0) {
                 client_close(c);
                 return;
         }
-        c->out = rep.text;
-        c->out_len = rep.len;
         c->writing = true;
         if (epoll_set(s->epfd, EPOLL_CTL_MOD, c->fd, EPOLLOUT, SLOT_CLIENT0 + slot) < 0) {
                 client_close(c);
@@ -227,8 +240,15 @@ static void refuse_busy(struct agent *a, int fd) {
         /* One non-blocking send: a reply that does not fit the socket
          * buffer is cut, which a 150-byte reply never is. */
         if (ctl_reply_busy(CTL_CLIENTS_MAX, &rep) == 0) {
-                (void)send(fd, rep.text, rep.len, MSG_NOSIGNAL | MSG_DONTWAIT);
-                free(rep.text);
+                char buf[1024];
+                size_t n =
+                        rep.head_len + rep.body.len < sizeof(buf) ? rep.head_len + rep.body.len : 0;
+                if (n) {
+                        memcpy(buf, rep.head, rep.head_len);
+                        memcpy(buf + rep.head_len, rep.body.p, rep.body.len);
+                        (void)send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+                }
+                ctl_reply_done(&rep);
         }
         /* Read what the client sent, so that closing with unread data does
          * not reset a TCP connection before it reads the reply. */

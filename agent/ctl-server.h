@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "agent.h"
+#include "ctl-reply.h"
 #include "ctlproto.h"
 
 #define CTL_CLIENTS_MAX 16
@@ -30,8 +31,8 @@ struct ctl_client {
         uint64_t deadline_ms;
         size_t in_len;
         char in[MQ_CTL_REQUEST_MAX];
-        char *out; /* the whole reply, malloc'd */
-        size_t out_len, out_off;
+        struct ctl_reply out; /* built whole when the request is */
+        size_t out_off;       /* bytes sent, head then body */
 };
 
 struct ctl_server {

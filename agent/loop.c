@@ -192,7 +192,10 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
                 l->last_reconcile_ms = l->last_scan_ms;
         }
         oomwatch_check(a, &snap);
-        stats_prune(&a->stats, &snap);
+        /* Metrics skip the entries of pods gone; dropping them (a search
+         * per entry) waits for a full scan. */
+        if (!partial)
+                stats_prune(&a->stats, &snap);
         snapshot_done(&a->snap);
         a->snap = snap;
         /* The watermark timer measures the headroom between snapshots

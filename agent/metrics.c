@@ -233,12 +233,11 @@ static void counters(FILE *f, const struct agent_counters *c) {
                         "Control connections closed at their deadline.", c->control_expired);
 }
 
-char *metrics_text(const struct agent *a) {
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&buf, &len);
+int metrics_write(const struct agent *a, struct textbuf *ret) {
+        struct textbuf b = {0};
+        FILE *f = textbuf_open(&b);
         if (!f)
-                return NULL;
+                return -ENOMEM;
         build_info(f);
         metrics_gauge(f, "memqos_pods", "Pods in the last scan.", (double)a->snap.n_pods);
         metrics_gauge(f, "memqos_records", "Container records loaded.", (double)a->recs.n);
@@ -254,9 +253,10 @@ char *metrics_text(const struct agent *a) {
         wakeups(f, &a->cnt);
         counters(f, &a->cnt);
         metrics_pods(f, a);
-        if (fclose(f) != 0) {
-                free(buf);
-                return NULL;
+        if (fclose(f) != 0 || !b.p) {
+                textbuf_free(&b);
+                return -ENOMEM;
         }
-        return buf;
+        *ret = b;
+        return 0;
 }

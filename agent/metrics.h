@@ -5,6 +5,7 @@
 #pragma once
 
 #include "agent.h"
+#include "textbuf.h"
 
-/* malloc'd text, NULL on ENOMEM. */
-char *metrics_text(const struct agent *a);
+/* The text, in a buffer of its own (textbuf.h); -ENOMEM. */
+int metrics_write(const struct agent *a, struct textbuf *ret);

@@ -32,10 +32,6 @@ uint64_t mq_pod_figures_working_set(const struct mq_pod_figures *f) {
         return f->current > f->inactive_file ? f->current - f->inactive_file : 0;
 }
 
-static int cmp_seen(const void *x, const void *y) {
-        return strcmp(((const struct mq_oom_seen *)x)->uid, ((const struct mq_oom_seen *)y)->uid);
-}
-
 int mq_oom_baseline_take(const struct mq_snapshot *snap, struct mq_oom_baseline *b) {
         if (snap->n_pods > b->cap) {
                 struct mq_oom_seen *v = reallocarray(b->v, snap->n_pods, sizeof(*v));
@@ -54,7 +50,6 @@ int mq_oom_baseline_take(const struct mq_snapshot *snap, struct mq_oom_baseline 
         }
         b->n = snap->n_pods;
         b->taken_ms = snap->now_ms;
-        qsort(b->v, b->n, sizeof(*b->v), cmp_seen);
         return 0;
 }
 
@@ -63,10 +58,17 @@ void mq_oom_baseline_done(struct mq_oom_baseline *b) {
         *b = (struct mq_oom_baseline){0};
 }
 
-static const struct mq_oom_seen *seen_of(const struct mq_oom_baseline *b, const char *uid) {
-        struct mq_oom_seen key = {0};
-        (void)snprintf(key.uid, sizeof(key.uid), "%s", uid);
-        return b->n ? bsearch(&key, b->v, b->n, sizeof(*b->v), cmp_seen) : NULL;
+/* The baseline is in the snapshot's order, which a refresh keeps: the same
+ * index is tried first, then a search (a pod came or went). Only pods with
+ * OOM kills are looked up. */
+static const struct mq_oom_seen *seen_of(const struct mq_oom_baseline *b, size_t i,
+                                         const char *uid) {
+        if (i < b->n && streq(b->v[i].uid, uid))
+                return &b->v[i];
+        for (size_t j = 0; j < b->n; j++)
+                if (streq(b->v[j].uid, uid))
+                        return &b->v[j];
+        return NULL;
 }
 
 int mq_oom_kills_find(const struct mq_oom_baseline *prev, const struct mq_snapshot *next,
@@ -76,7 +78,7 @@ int mq_oom_kills_find(const struct mq_oom_baseline *prev, const struct mq_snapsh
                 const struct mq_memory_events *now = &next->pods[i].events;
                 if (now->oom_kill == 0)
                         continue;
-                const struct mq_oom_seen *was = seen_of(prev, next->pods[i].uid);
+                const struct mq_oom_seen *was = seen_of(prev, i, next->pods[i].uid);
                 uint64_t before = was ? was->oom_kill : 0;
                 /* A counter that went down belongs to a new cgroup of the
                  * same name (a pod recreated with its UID): count from 0. */

@@ -28,9 +28,9 @@ void mq_pod_figures_of(const struct mq_pod *p, struct mq_pod_figures *ret);
 /* memory.current less inactive_file, as the kubelet and `kubectl top` do. */
 uint64_t mq_pod_figures_working_set(const struct mq_pod_figures *f);
 
-/* Each pod's OOM counters and figures as of the last check, sorted by uid:
- * the agent refreshes its snapshot in place, so the last snapshot is not
- * there to compare with. */
+/* Each pod's OOM counters and figures as of the last check, in the
+ * snapshot's order: the agent refreshes its snapshot in place, so the last
+ * snapshot is not there to compare with. */
 struct mq_oom_seen {
         char uid[MQ_POD_UID_MAX];
         uint64_t oom, oom_kill;
