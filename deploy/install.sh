@@ -136,6 +136,16 @@ containerd_install() {
 	before=$(containerd --config "$cd_config.memqos-tmp" config dump | cd_section "$hdr")
 	rm -f "$cd_config.memqos-tmp"
 
+	# A key of the two spanning lines in the file: not guessed at.
+	if printf '%s\n' "$clean" | awk -v h="$hdr" '
+		{ n = $0; gsub(/[ \t]/, "", n); gsub(/\047/, "\"", n) }
+		/^[ \t]*\[/ { sub(/\].*/, "]", n); in_t = (n == h) }
+		in_t && (n ~ /^base_runtime_spec=/ || n ~ /^pod_annotations=/) && n ~ /=\[/ && n !~ /\]/ { f = 1 }
+		END { exit !f }'; then
+		rm -f "$backup"
+		die "pod_annotations of runtime $runtime in $cd_config spans lines; put it on one line, or merge memqos's globs by hand"
+	fi
+
 	# The base spec: the one the runtime uses now, or the default spec,
 	# with the hook added (an older memqos entry replaced).
 	old_spec=$(printf '%s\n' "$before" | sed -n 's/^[ \t]*base_runtime_spec[ \t]*=[ \t]*"\(.*\)"[ \t]*$/\1/p' | head -n1)
@@ -255,8 +265,15 @@ hooks_install() {
 }
 
 hooks_uninstall() {
-	for d in $(all_hooks_dirs); do
-		rm -f "$d/memqos.json"
+	# The directories named, and the usual ones whose entry runs this hook.
+	for d in $(all_hooks_dirs) /usr/share/containers/oci/hooks.d /etc/containers/oci/hooks.d; do
+		f=$d/memqos.json
+		[ -f "$f" ] || continue
+		case " $(all_hooks_dirs) " in
+		*" $d "*) rm -f "$f" ;;
+		*) [ "$(jq -r '.hook.path' "$f" 2>/dev/null)" = "$hook" ] && rm -f "$f" ;;
+		esac
+		[ -e "$f" ] || say "oci-hooks.d: removed $f"
 	done
 }
 
@@ -264,7 +281,11 @@ hooks_uninstall() {
 
 if [ "$uninstall" = yes ]; then
 	# Registrations first: a runtime must never name a hook that is gone.
-	[ "$containerd" = yes ] && containerd_uninstall
+	# containerd's is removed whenever the file carries it, --containerd
+	# or not.
+	if [ "$containerd" = yes ] || { [ -f "$cd_config" ] && grep -q '# memqos-' "$cd_config"; }; then
+		containerd_uninstall
+	fi
 	hooks_uninstall
 	if [ "$systemd" = yes ] || [ -f /etc/systemd/system/memqos-agent.service ]; then
 		systemctl disable --now memqos-agent.service 2>/dev/null || true

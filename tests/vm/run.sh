@@ -21,7 +21,7 @@ cache=$(cd "$cache" && pwd)
 export VM_CACHE=$cache
 top=$(cd "$here/../.." && pwd)
 
-ALL_SCENARIOS="hooks-json kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group hook-protect podman agent-protect agent-headroom-min agent-headroom-low agent-headroom-burstable policy-tenant agent-livelock agent-drift agent-restart containerd-cri"
+ALL_SCENARIOS="hooks-json install-host kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group hook-protect podman agent-protect agent-headroom-min agent-headroom-low agent-headroom-burstable policy-tenant agent-livelock agent-drift agent-restart containerd-cri"
 kernels=${VM_KERNELS:-6.1 6.12}
 scenarios=${VM_SCENARIOS:-$ALL_SCENARIOS}
 build=${VM_BUILD:-$top/build}
@@ -37,7 +37,9 @@ trap 'rm -f "$host_out"' EXIT
 guest_scenarios=""
 for s in $scenarios; do
   if [ "$s" = hooks-json ]; then
-    "$here/check-hooks-json.sh" >"$host_out" || true
+    "$here/check-hooks-json.sh" >>"$host_out" || true
+  elif [ "$s" = install-host ]; then
+    "$here/check-install.sh" >>"$host_out" || true
   else
     guest_scenarios="$guest_scenarios $s"
   fi
