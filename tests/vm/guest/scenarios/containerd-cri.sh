@@ -23,6 +23,7 @@ fi
 PATH=/mnt/cri/bin:$PATH
 export PATH
 
+T0=$(uptime_cs)
 S=/run/memqos-cri
 CONF=/etc/containerd/config.toml
 INSTALL=/usr/share/memqos/deploy/install.sh
@@ -101,7 +102,11 @@ ag_start || true
 echo installed >"$S/phase"
 
 # --- at the client's request: uninstall --------------------------------------
-wait_until 240 grep -qx -e uninstall -e done "$S/request"
+emit "# $SCEN: installed and running after $(fmt_cs $(($(uptime_cs) - T0)))"
+# Polled once a second: the single emulated CPU is containerd's.
+n=240
+while [ $n -gt 0 ] && ! grep -qx -e uninstall -e done "$S/request" 2>/dev/null; do sleep 1; n=$((n - 1)); done
+emit "# $SCEN: the client's request after $(fmt_cs $(($(uptime_cs) - T0)))"
 if ! grep -qx uninstall "$S/request" 2>/dev/null; then
   notok "the host's CRI client never asked for the uninstall (see its lines)"
 else
@@ -123,7 +128,10 @@ else
   cd_stop
   cd_start || notok "containerd did not restart: $(tail -n 3 /tmp/containerd.log | tr '\n' ' ')"
   echo uninstalled >"$S/phase"
-  wait_until 240 grep -qx done "$S/request" || notok "the host's CRI client did not finish"
+  n=240
+  while [ $n -gt 0 ] && ! grep -qx done "$S/request"; do sleep 1; n=$((n - 1)); done
+  grep -qx done "$S/request" || notok "the host's CRI client did not finish"
+  emit "# $SCEN: the client done after $(fmt_cs $(($(uptime_cs) - T0)))"
   # Its last step removes the debug pod: no container of this scenario may
   # outlive it.
   wait_until 30 sh -c '[ -z "$(ctr -n k8s.io containers ls -q)" ]' ||
