@@ -17,6 +17,8 @@
 #   --podman            the oci-hooks.d entry in /etc/containers/oci/hooks.d
 #   --hooks-dir DIR     the oci-hooks.d entry in DIR (repeatable)
 #   --systemd           the agent as a systemd service
+#   --no-binaries       register only: the hook is already in DIR/bin (e.g.
+#                       put there by the DaemonSet's init container)
 #
 # Needs jq (the OCI spec and the hooks entry are JSON, edited as JSON) and,
 # for --containerd, the containerd and ctr commands. containerd's config is
@@ -38,6 +40,7 @@ podman=no
 hooks_dirs=
 systemd=no
 uninstall=no
+binaries=yes
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--prefix) prefix=${2:?}; shift 2 ;;
@@ -50,7 +53,8 @@ while [ $# -gt 0 ]; do
 	--hooks-dir) hooks_dirs="$hooks_dirs ${2:?}"; shift 2 ;;
 	--systemd) systemd=yes; shift ;;
 	--uninstall) uninstall=yes; shift ;;
-	-h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--no-binaries) binaries=no; shift ;;
+	-h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument \"$1\"; try --help" ;;
 	esac
 done
@@ -121,6 +125,9 @@ merge_ann() {
 containerd_install() {
 	need containerd "containerd is not installed"
 	need ctr "ctr comes with containerd"
+	# A base spec naming a missing hook fails every new container, the one
+	# that would install the hook included.
+	[ -x "$hook" ] || die "$hook is not there: containerd would fail every container; install it first"
 	if [ ! -f "$cd_config" ]; then
 		mkdir -p "$(dirname "$cd_config")"
 		containerd config default >"$cd_config"
@@ -300,15 +307,17 @@ if [ "$uninstall" = yes ]; then
 	exit 0
 fi
 
-for b in memqos-hook memqos-agent; do
-	[ -x "$from/$b" ] || die "$from/$b missing: run make first (or --from DIR)"
-done
-copy "$from/memqos-hook" "$bindir/memqos-hook" 0755
-copy "$from/memqos-agent" "$bindir/memqos-agent" 0755
-mkdir -p "$prefix/share/memqos"
-cp -r "$top/deploy/." "$prefix/share/memqos/"
+if [ "$binaries" = yes ]; then
+	for b in memqos-hook memqos-agent; do
+		[ -x "$from/$b" ] || die "$from/$b missing: run make first (or --from DIR)"
+	done
+	copy "$from/memqos-hook" "$bindir/memqos-hook" 0755
+	copy "$from/memqos-agent" "$bindir/memqos-agent" 0755
+	mkdir -p "$prefix/share/memqos"
+	cp -r "$top/deploy/." "$prefix/share/memqos/"
+	say "binaries in $bindir"
+fi
 mkdir -p /run/memqos
-say "binaries in $bindir"
 [ "$containerd" = yes ] && containerd_install
 hooks_install
 if [ "$systemd" = yes ]; then

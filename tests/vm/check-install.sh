@@ -73,7 +73,14 @@ cp "$conf" "$t/orig.toml"
 if inst --containerd; then say "not ok" "a multi-line pod_annotations was edited"; else say ok "a multi-line pod_annotations is refused: $(tail -n 1 "$t/out")"; fi
 expect "... and the file is left as it was, no base spec written" sh -c "cmp -s '$t/orig.toml' '$conf' && test ! -e '$spec'"
 
-# 4. oci-hooks.d: the entry names the installed hook; --uninstall removes it.
+# 4. Registering without the hook in place would fail every container.
+rm -rf "$t/opt"
+containerd config default >"$conf"
+cp "$conf" "$t/orig.toml"
+if inst --no-binaries --containerd; then say "not ok" "registered a hook that is not there"; else say ok "--no-binaries --containerd without the hook is refused: $(tail -n 1 "$t/out")"; fi
+expect "... and the file is left as it was" cmp -s "$t/orig.toml" "$conf"
+
+# 5. oci-hooks.d: the entry names the installed hook; --uninstall removes it.
 expect "install --hooks-dir" inst --hooks-dir "$t/hooks"
 expect "the hooks entry names $t/opt/bin/memqos-hook, createRuntime" \
   test "$(jq -c '[.hook.path, .stages]' "$t/hooks/memqos.json")" = "[\"$t/opt/bin/memqos-hook\",[\"createRuntime\"]]"
