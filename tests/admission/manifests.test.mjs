@@ -26,7 +26,7 @@ function render(dir) {
 const find = (docs, kind, name) => docs.find((d) => d.kind === kind && (!name || d.metadata?.name === name));
 const agentOf = (ds) => ds.spec.template.spec.containers.find((c) => c.name === "agent");
 
-for (const dir of ["base", "overlays/metrics"]) {
+for (const dir of ["base", "overlays/metrics", "overlays/uninstall"]) {
   test(`kustomize renders deploy/kubernetes/${dir} into objects that match the Kubernetes schemas`, () => {
     const docs = render(dir);
     assert.ok(docs.length >= 5, `only ${docs.length} objects`);
@@ -134,8 +134,7 @@ test("the metrics overlay turns on --metrics-listen 0.0.0.0:9713 with a port nam
 // files replaced by temporary ones; the real hook checks the policy.
 const hookBin = join(deployDir, "..", "..", "build", "memqos-hook");
 
-function runInit(root, env = {}) {
-  const ds = loadDocuments(join(deployDir, "base", "daemonset.yaml")).find((d) => d.kind === "DaemonSet");
+function runInit(root, env = {}, ds = loadDocuments(join(deployDir, "base", "daemonset.yaml")).find((d) => d.kind === "DaemonSet")) {
   const init = ds.spec.template.spec.initContainers[0];
   let script = init.args[0];
   const map = {
@@ -144,6 +143,8 @@ function runInit(root, env = {}) {
     "/host-bin/": `${root}/host-bin/`,
     "/host-hooks/": `${root}/host-hooks/`,
     "/host-memqos/": `${root}/host-memqos/`,
+    "/host-etc/": `${root}/host-etc/`,
+    "/host-state/": `${root}/host-state/`,
     "/etc/memqos/": `${root}/config/`,
   };
   for (const [k, v] of Object.entries(map)) script = script.split(k).join(v);
@@ -190,6 +191,53 @@ test("the init container's script installs the hook, the hooks entry and the pol
     r = runInit(root);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(existsSync(join(root, "host-memqos", "policy.json")), false);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("the uninstall overlay: the same DaemonSet (image from the base), its init container removing what install-hook put on the host", () => {
+  const docs = render("overlays/uninstall");
+  const ds = find(docs, "DaemonSet", "memqos");
+  const base = find(render("base"), "DaemonSet", "memqos");
+  const images = (d) => [...d.spec.template.spec.initContainers, ...d.spec.template.spec.containers].map((c) => c.image);
+  assert.deepEqual(images(ds), images(base));
+  const agent = agentOf(ds);
+  assert.deepEqual([agent.command, agent.args, agent.securityContext.privileged], [["/bin/sleep"], ["infinity"], false]);
+  const init = ds.spec.template.spec.initContainers[0];
+  assert.equal(init.securityContext.privileged, false);
+  const vol = (n) => ds.spec.template.spec.volumes.find((v) => v.name === n);
+  const etc = init.volumeMounts.find((m) => m.mountPath === "/host-etc");
+  assert.equal(etc.readOnly, true);
+  assert.equal(vol(etc.name).hostPath.path, "/etc");
+});
+
+test("the uninstall overlay's script removes the hooks entry, the hook, the policy and the records, and refuses while containerd names the hook", {
+  skip: existsSync(hookBin) ? false : "build/memqos-hook not built",
+}, () => {
+  const root = mkdtempSync(join(tmpdir(), "memqos-uninst-"));
+  try {
+    for (const d of ["host-bin", "host-hooks", "host-memqos", "config", "host-etc/containerd", "host-state"]) mkdirSync(join(root, d), { recursive: true });
+    writeFileSync(join(root, "config", "policy.json"), "{}");
+    let r = runInit(root);
+    assert.equal(r.status, 0, r.stderr);
+    mkdirSync(join(root, "host-state", "containers"));
+    writeFileSync(join(root, "host-state", "containers", "x.json"), "{}");
+    writeFileSync(join(root, "host-etc", "containerd", "memqos-base-spec.json"), "{}");
+    const ds = render("overlays/uninstall").find((d) => d.kind === "DaemonSet");
+    const installed = ["host-hooks/memqos.json", "host-bin/memqos-hook", "host-memqos/policy.json", "host-state/containers"];
+    for (const f of installed) assert.ok(existsSync(join(root, f)), f);
+
+    // containerd still registered: nothing is removed, the reason is printed.
+    r = runInit(root, {}, ds);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /install\.sh --uninstall --containerd/);
+    for (const f of installed) assert.ok(existsSync(join(root, f)), `${f} kept while containerd names the hook`);
+
+    rmSync(join(root, "host-etc", "containerd", "memqos-base-spec.json"));
+    r = runInit(root, {}, ds);
+    assert.equal(r.status, 0, r.stderr);
+    for (const f of installed) assert.equal(existsSync(join(root, f)), false, `${f} removed`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
