@@ -13,5 +13,8 @@ $(ADMISSION_MODULES): $(ADMISSION_DIR)/package.json $(ADMISSION_DIR)/package-loc
 	$(Q)cd $(ADMISSION_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	$(Q)touch $@
 
+# manifests.test.mjs renders the kustomizations with Debian's kubectl
+# (kubectl.sh fetches it once into tests/admission/.cache).
 check-admission: $(ADMISSION_MODULES)
-	$(Q)cd $(ADMISSION_DIR) && node --test --test-reporter=tap policy.test.mjs schema.test.mjs
+	$(Q)cd $(ADMISSION_DIR) && MEMQOS_KUBECTL="$$(./kubectl.sh)" \
+		node --test --test-reporter=tap policy.test.mjs schema.test.mjs manifests.test.mjs

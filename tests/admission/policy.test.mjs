@@ -431,7 +431,7 @@ test("the namespace labels the expressions read are the ones documented", () => 
 
 test("the shipped DaemonSet's own pod is admitted in its own namespace", async () => {
   const { loadDocuments } = await import("./policy.mjs");
-  const docs = loadDocuments(join(deployDir, "daemonset.yaml"));
+  const docs = loadDocuments(join(deployDir, "base", "daemonset.yaml"));
   const namespace = docs.find((d) => d.kind === "Namespace");
   const ds = docs.find((d) => d.kind === "DaemonSet");
   assert.ok(namespace && ds, "daemonset.yaml has a Namespace and a DaemonSet");

@@ -8,13 +8,17 @@ import { join } from "node:path";
 import { deployDir, loadDocuments, policyPath } from "./policy.mjs";
 import { validateManifest } from "./schema.mjs";
 
-const manifests = readdirSync(deployDir)
-  .filter((f) => /\.ya?ml$/.test(f))
+// Every manifest under deploy/kubernetes, in its subdirectories too; not
+// the kustomizations and their patches (partial objects by design: their
+// rendered output is checked in manifests.test.mjs).
+const manifests = readdirSync(deployDir, { recursive: true })
+  .filter((f) => /\.ya?ml$/.test(f) && !/(^|\/)kustomization\.ya?ml$/.test(f) && !/\.patch\.ya?ml$/.test(f))
   .sort();
 
-test("deploy/kubernetes holds the DaemonSet and the admission policy", () => {
-  assert.ok(manifests.includes("daemonset.yaml"), manifests.join(", "));
+test("deploy/kubernetes holds the DaemonSet, the admission policy and the metrics Service", () => {
+  assert.ok(manifests.includes("base/daemonset.yaml"), manifests.join(", "));
   assert.ok(manifests.includes("admission-policy.yaml"), manifests.join(", "));
+  assert.ok(manifests.includes("overlays/metrics/metrics-service.yaml"), manifests.join(", "));
 });
 
 for (const file of manifests) {
@@ -26,7 +30,7 @@ for (const file of manifests) {
 }
 
 const policyDocs = () => loadDocuments(policyPath);
-const daemonSet = () => loadDocuments(join(deployDir, "daemonset.yaml")).find((d) => d.kind === "DaemonSet");
+const daemonSet = () => loadDocuments(join(deployDir, "base", "daemonset.yaml")).find((d) => d.kind === "DaemonSet");
 const byKind = (docs, kind) => docs.find((d) => d.kind === kind);
 
 // Each mutation of a copy of a shipped manifest must be caught, at its path.

@@ -48,6 +48,14 @@ build_base() {
   # other namespace has the built-in rules.
   install -D -m 0644 "$here/guest/etc/policy.json" "$root/etc/memqos/policy.json"
 
+  # The containerd scenario: the guest's half, the deploy files it installs
+  # from, and jq (deploy/install.sh edits JSON with it). containerd itself
+  # comes on a disk of its own (`cri` below).
+  cp -r "$here/guest/cri" "$root/vm/cri"
+  mkdir -p "$root/usr/share/memqos"
+  cp -r "$here/../../deploy" "$root/usr/share/memqos/deploy"
+  add_bin "$root" "$(command -v jq)" /usr/bin/jq
+
   add_bin "$root" "$(command -v runc)" /usr/bin/runc
   add_bin "$root" "$(command -v crun)" /usr/bin/crun
 
@@ -123,11 +131,49 @@ build_modules() {
     esac
     echo "$name" >>"$root/lib/modules/modules.load"
   done
+  # The containerd scenario's network and overlayfs modules, loaded by it
+  # alone (modules.cri): the other scenarios boot as before.
+  for m in virtio_net overlay; do
+    modprobe -d "$kdir" -S "$rel" --show-depends "$m" | awk '$1 == "insmod" {print $2}'
+  done | awk '!seen[$0]++' | while read -r f; do
+    local name
+    name=$(basename "$f")
+    name=${name%.xz}
+    name=${name%.zst}
+    [ -e "$root/lib/modules/$name" ] || case $f in
+      *.xz) xz -dc "$f" >"$root/lib/modules/$name" ;;
+      *.zst) zstd -qdc "$f" >"$root/lib/modules/$name" ;;
+      *) cp "$f" "$root/lib/modules/$name" ;;
+    esac
+    echo "$name" >>"$root/lib/modules/modules.cri"
+  done
   pack "$root" "$out"
+}
+
+# The containerd scenario's disk (ext4, read-only in the guest at
+# /mnt/cri): Debian's containerd, its runc shim and ctr, and the test images
+# as an OCI layout tarball (tests/cri/mkimages.py: a pause image and a
+# busybox image). On a disk, not in the initramfs: the initramfs lives in
+# RAM for every scenario, the disk's pages only while they are used.
+build_cri() {
+  local out=$1
+  local d b
+  d=$(mktemp -d "$cache/cri.XXXXXX")
+  trap 'rm -rf "$d"' RETURN
+  mkdir -p "$d/bin"
+  for b in containerd containerd-shim-runc-v2 ctr; do
+    install -m 0755 "$(command -v $b)" "$d/bin/$b"
+  done
+  cc -O2 -Wall -Wextra -static -o "$d/pause" "$here/../cri/pause.c"
+  /usr/bin/python3 "$here/../cri/mkimages.py" --busybox /bin/busybox --pause "$d/pause" --out "$d/images.tar"
+  rm -f "$d/pause"
+  mkfs.ext4 -q -F -d "$d" "$out.tmp" 160M >/dev/null
+  mv "$out.tmp" "$out"
 }
 
 case ${1:-} in
   base) build_base "$2" "$3" ;;
   modules) build_modules "$2" "$3" ;;
-  *) echo "usage: $0 base OUT BUILD_DIR | modules OUT KERNEL_DIR" >&2; exit 2 ;;
+  cri) build_cri "$2" ;;
+  *) echo "usage: $0 base OUT BUILD_DIR | modules OUT KERNEL_DIR | cri OUT" >&2; exit 2 ;;
 esac

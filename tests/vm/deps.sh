@@ -13,7 +13,9 @@ PKGS=(
   e2fsprogs         # mkfs.ext4 for the page-cache disk image
   gcc libc6-dev     # the static test allocator
   podman conmon     # the oci-hooks.d scenario
-  jq                # reading the oci-hooks.d file on the host
+  jq                # reading the oci-hooks.d file on the host; deploy/install.sh
+  containerd        # the containerd-cri scenario: containerd 1.6, ctr, the runc shim
+  python3-grpcio python3-grpc-tools   # its CRI client (tests/cri/)
 )
 
 missing=()

@@ -21,7 +21,7 @@ cache=$(cd "$cache" && pwd)
 export VM_CACHE=$cache
 top=$(cd "$here/../.." && pwd)
 
-ALL_SCENARIOS="hooks-json kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group hook-protect podman agent-protect agent-headroom-min agent-headroom-low agent-headroom-burstable policy-tenant agent-livelock agent-drift agent-restart agent-oom-explain"
+ALL_SCENARIOS="hooks-json install-host kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group hook-protect podman agent-protect agent-headroom-min agent-headroom-low agent-headroom-burstable policy-tenant agent-livelock agent-drift agent-restart agent-oom-explain containerd-cri"
 kernels=${VM_KERNELS:-6.1 6.12}
 scenarios=${VM_SCENARIOS:-$ALL_SCENARIOS}
 build=${VM_BUILD:-$top/build}
@@ -37,7 +37,9 @@ trap 'rm -f "$host_out"' EXIT
 guest_scenarios=""
 for s in $scenarios; do
   if [ "$s" = hooks-json ]; then
-    "$here/check-hooks-json.sh" >"$host_out" || true
+    "$here/check-hooks-json.sh" >>"$host_out" || true
+  elif [ "$s" = install-host ]; then
+    "$here/check-install.sh" >>"$host_out" || true
   else
     guest_scenarios="$guest_scenarios $s"
   fi
@@ -46,6 +48,13 @@ guest_scenarios=${guest_scenarios# }
 
 cc -O2 -Wall -Wextra -static -o "$cache/memhog" "$here/memhog.c"
 "$here/build-initramfs.sh" base "$cache/base.cpio" "$build"
+
+# containerd-cri: containerd and the images on a disk of their own, and a
+# CRI client on the host (tests/cri/) reaching the guest's containerd
+# through a port qemu forwards.
+cri=no
+case " $guest_scenarios " in *" containerd-cri "*) cri=yes ;; esac
+[ "$cri" = yes ] && "$here/build-initramfs.sh" cri "$cache/cri.img"
 
 # A small ext4 disk with one file, for scenarios that need real page cache
 # (an initramfs has none that can be reclaimed).
@@ -76,6 +85,19 @@ boot() {
   initrd=$cache/initrd-$tag.cpio
   cat "$cache/base.cpio" "$cache/mods-$tag.cpio" >"$initrd"
   start=$(date +%s%N)
+  local extra=() client=""
+  rm -f "$cache/cri-$tag.txt"
+  if [ "$cri" = yes ]; then
+    local port
+    port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # restrict=on: the guest reaches nothing outside; the forward still works.
+    extra=(-drive "file=$cache/cri.img,if=virtio,format=raw,readonly=on"
+      -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:10010"
+      -device "virtio-net-pci,netdev=n0,romfile=")
+    /usr/bin/python3 "$top/tests/cri/test_containerd.py" --target "127.0.0.1:$port" --kernel "$tag" \
+      --wait "$timeout_s" >"$cache/cri-$tag.txt" 2>"$cache/cri-$tag.err" &
+    client=$!
+  fi
   # psi=1: both Debian configs enable PSI by default, but a kernel built
   # with CONFIG_PSI_DEFAULT_DISABLED needs it. The cgroup options keep
   # every controller on the v2 hierarchy. Results come on ttyS1 (stdio
@@ -85,9 +107,19 @@ boot() {
     -display none -monitor none \
     -kernel "$kdir/vmlinuz" -initrd "$initrd" \
     -append "console=ttyS0 panic=-1 psi=1 systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all memqos.kernel=$tag memqos.scenarios=${guest_scenarios// /,}" \
-    -drive "file=$data,if=virtio,format=raw,readonly=on" \
+    -drive "file=$data,if=virtio,format=raw,readonly=on" "${extra[@]}" \
     -serial "file:$cache/console-$tag.log" -serial stdio \
     </dev/null 2>"$cache/qemu-$tag.err" | tr -d '\r' >"$cache/results-$tag.txt" || true
+  if [ -n "$client" ]; then
+    # The client ends with the guest's containerd; give it a moment, no more.
+    local n=0
+    while kill -0 "$client" 2>/dev/null && [ $n -lt 20 ]; do sleep 0.5; n=$((n + 1)); done
+    kill "$client" 2>/dev/null || true
+    wait "$client" 2>/dev/null || true
+    cat "$cache/cri-$tag.txt" >>"$cache/results-$tag.txt"
+    grep -q "containerd-cri: " "$cache/cri-$tag.txt" ||
+      echo "not ok $tag containerd-cri: the host's CRI client reported nothing: $(tail -n 3 "$cache/cri-$tag.err" | tr '\n' ' ')" >>"$cache/results-$tag.txt"
+  fi
   echo "# wall $tag $((($(date +%s%N) - start) / 1000000))ms" >>"$cache/results-$tag.txt"
 }
 

@@ -49,7 +49,9 @@ run_scenario() {
   fi
   echo "=== scenario $1"
   t0=$(uptime_cs)
-  timeout "${SCENARIO_TIMEOUT:-120}" sh -c ". /vm/lib.sh; exec 3>/dev/ttyS1; . $f" 2>&1
+  # A scenario may ask for more with a line "# vm-timeout: SECONDS".
+  lim=$(sed -n 's/^# vm-timeout: \([0-9]*\)$/\1/p' "$f")
+  timeout "${lim:-${SCENARIO_TIMEOUT:-120}}" sh -c ". /vm/lib.sh; exec 3>/dev/ttyS1; . $f" 2>&1
   rc=$?
   [ $rc -eq 0 ] || notok "scenario exited with status $rc (143: timed out)"
   emit "# time $KTAG $1 $(fmt_cs $(($(uptime_cs) - t0)))"
