@@ -191,7 +191,7 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
                 l->reconcile_now = false;
                 l->last_reconcile_ms = l->last_scan_ms;
         }
-        oomwatch_check(a, &snap);
+        oomwatch_check(a, &snap, !partial);
         /* Metrics skip the entries of pods gone; dropping them (a search
          * per entry) waits for a full scan. */
         if (!partial)

@@ -264,37 +264,69 @@ static void explain_elsewhere(struct agent *a, const struct mq_snapshot *next, u
         a->stats.oom_kills_elsewhere += n;
 }
 
-void oomwatch_check(struct agent *a, const struct mq_snapshot *next) {
-        uint64_t vm = 0;
+/* Every kubepods root's memory.events oom_kill, summed (one of the two
+ * names exists, per cgroup driver). */
+static uint64_t kubepods_oom_kills(const struct agent *a) {
+        uint64_t sum = 0;
+        for (size_t i = 0; i < ELEMENTSOF(scan_kubepods_roots); i++) {
+                _cleanup_close_ int fd = -1;
+                char buf[512];
+                struct mq_memory_events ev;
+                char path[64];
+                (void)snprintf(path, sizeof(path), "/%s", scan_kubepods_roots[i]);
+                if (cgroup_open_beneath(a->cg_fd, path, &fd, NULL) == 0 &&
+                    cgroup_read_file(fd, "memory.events", buf, sizeof(buf)) >= 0 &&
+                    parse_memory_events_buf(buf, &ev) == 0)
+                        sum += ev.oom_kill;
+        }
+        return sum;
+}
+
+/* The baseline's figures are the "before" of the next kill: kept within a
+ * second of the pods' last reads, without a walk over every pod on each of
+ * the ~10 cycles a second a busy node can have. */
+#define BASELINE_EVERY_MS 1000
+
+static void take_baseline(struct agent *a, const struct mq_snapshot *next, bool force) {
+        struct agent_stats *s = &a->stats;
+        if (force || next->now_ms >= s->oom_base.taken_ms + BASELINE_EVERY_MS)
+                (void)mq_oom_baseline_take(next, &s->oom_base); /* ENOMEM: the old one stays */
+}
+
+void oomwatch_check(struct agent *a, const struct mq_snapshot *next, bool full) {
+        struct agent_stats *s = &a->stats;
+        uint64_t vm = 0, kp = kubepods_oom_kills(a);
         bool have_vm = scan_vmstat_oom_kill(a, &vm) == 0;
         /* The first snapshot is the baseline: kills before the agent
          * started are history, not news. */
-        if (!a->stats.oom_baseline) {
-                if (mq_oom_baseline_take(next, &a->stats.oom_base) < 0)
+        if (!s->oom_baseline) {
+                if (mq_oom_baseline_take(next, &s->oom_base) < 0)
                         return;
-                a->stats.oom_baseline = true;
-                a->stats.have_vmstat = have_vm;
-                a->stats.vmstat_oom_kill = vm;
+                s->oom_baseline = true;
+                s->oom_gate.accounted = kp;
+                s->have_vmstat = have_vm;
+                s->vmstat_oom_kill = vm;
                 return;
         }
         struct mq_oom_kills kills = {0};
-        if (mq_oom_kills_find(&a->stats.oom_base, next, &kills) < 0)
+        bool search = mq_oom_gate_open(&s->oom_gate, kp);
+        if (search && mq_oom_kills_find(&s->oom_base, next, &kills) < 0)
                 return;
         for (size_t i = 0; i < kills.n; i++)
                 explain_one(a, next, &kills.v[i]);
-        if (have_vm && a->stats.have_vmstat) {
-                uint64_t node = vm > a->stats.vmstat_oom_kill ? vm - a->stats.vmstat_oom_kill : 0;
-                uint64_t rest = mq_oom_balance_step(&a->stats.oom_balance, node,
-                                                    mq_oom_kills_total(&kills));
+        if (search)
+                mq_oom_gate_searched(&s->oom_gate, kp, mq_oom_kills_total(&kills), next->now_ms);
+        if (have_vm && s->have_vmstat) {
+                uint64_t node = vm > s->vmstat_oom_kill ? vm - s->vmstat_oom_kill : 0;
+                uint64_t rest = mq_oom_balance_step(&s->oom_balance, node,
+                                                    mq_oom_kills_total(&kills), next->now_ms);
                 if (rest)
                         explain_elsewhere(a, next, rest);
         }
         if (have_vm) {
-                a->stats.have_vmstat = true;
-                a->stats.vmstat_oom_kill = vm;
+                s->have_vmstat = true;
+                s->vmstat_oom_kill = vm;
         }
         mq_oom_kills_done(&kills);
-        /* On ENOMEM the old baseline stays: a kill is then reported late,
-         * never twice. */
-        (void)mq_oom_baseline_take(next, &a->stats.oom_base);
+        take_baseline(a, next, full || search);
 }

@@ -7,6 +7,7 @@
 
 #include "agent.h"
 
-/* Compare next with the last check's baseline, then take next as the
- * baseline; the first call only takes it. */
-void oomwatch_check(struct agent *a, const struct mq_snapshot *next);
+/* Compare next with the baseline when kubepods counts kills not yet
+ * explained; keep the baseline current (full: next is a full scan). The
+ * first call only takes the baseline. */
+void oomwatch_check(struct agent *a, const struct mq_snapshot *next, bool full);

@@ -46,6 +46,7 @@ struct agent_stats {
         struct mq_oom_baseline oom_base;
         bool have_vmstat;
         struct mq_oom_balance oom_balance;
+        struct mq_oom_gate oom_gate;
         uint64_t vmstat_oom_kill;         /* /proc/vmstat oom_kill at the last read */
         uint64_t oom_kills[2];            /* explained, by enum mq_oom_scope */
         uint64_t oom_kills_elsewhere;     /* node kills outside any pod in the snapshot */

@@ -116,23 +116,44 @@ uint64_t mq_oom_kills_total(const struct mq_oom_kills *k) {
         return n;
 }
 
-uint64_t mq_oom_balance_step(struct mq_oom_balance *b, uint64_t node_kills, uint64_t pod_kills) {
+uint64_t mq_oom_balance_step(struct mq_oom_balance *b, uint64_t node_kills, uint64_t pod_kills,
+                             uint64_t now_ms) {
         /* Counts per check are small; clamp rather than overflow. */
         int64_t node = node_kills > INT32_MAX ? INT32_MAX : (int64_t)node_kills;
         int64_t pods = pod_kills > INT32_MAX ? INT32_MAX : (int64_t)pod_kills;
         b->balance += node - pods;
         if (b->balance <= 0) {
-                b->pending = false;
+                b->since_ms = 0;
                 return 0;
         }
-        if (!b->pending) {
-                b->pending = true; /* its pod may show at the next check */
-                return 0;
-        }
+        if (!b->since_ms)
+                b->since_ms = now_ms ? now_ms : 1;
+        if (now_ms < b->since_ms + MQ_OOM_PATIENCE_MS)
+                return 0; /* its pod may still show */
         uint64_t out = (uint64_t)b->balance;
         b->balance = 0;
-        b->pending = false;
+        b->since_ms = 0;
         return out;
+}
+
+bool mq_oom_gate_open(const struct mq_oom_gate *g, uint64_t kubepods_kills) {
+        return kubepods_kills != g->accounted;
+}
+
+void mq_oom_gate_searched(struct mq_oom_gate *g, uint64_t kubepods_kills, uint64_t found,
+                          uint64_t now_ms) {
+        g->accounted += found;
+        if (g->accounted >= kubepods_kills) {
+                g->accounted = kubepods_kills;
+                g->since_ms = 0;
+                return;
+        }
+        if (!g->since_ms)
+                g->since_ms = now_ms ? now_ms : 1;
+        else if (now_ms >= g->since_ms + MQ_OOM_PATIENCE_MS) {
+                g->accounted = kubepods_kills;
+                g->since_ms = 0;
+        }
 }
 
 int parse_vmstat_oom_kill_buf(const char *buf, uint64_t *ret) {

@@ -68,17 +68,37 @@ int mq_oom_kills_find(const struct mq_oom_baseline *prev, const struct mq_snapsh
 /* Tasks killed in pods: the sum of k's kills. */
 uint64_t mq_oom_kills_total(const struct mq_oom_kills *k);
 
+/* How long a kill counted by kubepods or /proc/vmstat may wait for its pod
+ * to be read: the agent reads a pod's changed memory.events at most once a
+ * second (MQ_LIVELOCK_SAMPLE_MS), so 2 s covers it with a margin. */
+#define MQ_OOM_PATIENCE_MS 2000
+
 /* Node-wide kills no pod accounts for (a victim outside kubepods, or a pod
  * already gone): the /proc/vmstat oom_kill count less the kills found in
- * pods. The two are read at different moments, so a kill may show in one
- * a check before the other: the difference is carried over, and kills
- * outside pods are reported only when it stayed positive over two checks. */
+ * pods. The pod's count may show up to MQ_OOM_PATIENCE_MS after the node's:
+ * the difference is carried over, and reported as kills outside pods only
+ * once it has stayed positive that long. */
 struct mq_oom_balance {
-        int64_t balance; /* node kills - pod kills since the baseline, not yet reported */
-        bool pending;    /* it was positive at the last check */
+        int64_t balance;   /* node kills - pod kills since the baseline, not yet reported */
+        uint64_t since_ms; /* when it became positive, 0 when it is not */
 };
 /* Add one check's figures; returns the kills to report as outside pods. */
-uint64_t mq_oom_balance_step(struct mq_oom_balance *b, uint64_t node_kills, uint64_t pod_kills);
+uint64_t mq_oom_balance_step(struct mq_oom_balance *b, uint64_t node_kills, uint64_t pod_kills,
+                             uint64_t now_ms);
+
+/* Searching every pod for kills costs a walk over the whole snapshot;
+ * kubepods' own memory.events oom_kill counts every kill in every pod (the
+ * counters are hierarchical), so the pods are searched only while it is
+ * ahead of the kills found. A kill whose pod is not read yet keeps the gate
+ * open for MQ_OOM_PATIENCE_MS; then (the pod went before it was read) the
+ * rest is left to the /proc/vmstat balance. */
+struct mq_oom_gate {
+        uint64_t accounted; /* kubepods' oom_kill the searches explained */
+        uint64_t since_ms;  /* the first search that found too few, 0 if none */
+};
+bool mq_oom_gate_open(const struct mq_oom_gate *g, uint64_t kubepods_kills);
+void mq_oom_gate_searched(struct mq_oom_gate *g, uint64_t kubepods_kills, uint64_t found,
+                          uint64_t now_ms);
 
 /* oom_kill from /proc/vmstat text (4.13+); -ENOENT when absent, -EINVAL
  * when malformed. */

@@ -573,6 +573,15 @@ static void set_events(const struct fixture *f, const char *pod, int oom, int oo
         free(text);
 }
 
+/* kubepods and its BestEffort cgroup count what their pods count, as the
+ * kernel's hierarchical memory.events do. */
+static void set_parent_events(const struct fixture *f, int oom, int oom_kill) {
+        static const char *const dirs[] = {"/kubepods.slice",
+                                           "/kubepods.slice/kubepods-besteffort.slice"};
+        for (int i = 0; i < 2; i++)
+                set_events(f, dirs[i], oom, oom_kill);
+}
+
 static void set_vmstat(const struct fixture *f, int oom_kill) {
         char *path = NULL, *text = NULL;
         assert_true(asprintf(&path, "%s/vmstat", f->t.proc) > 0);
@@ -618,6 +627,7 @@ static void test_oom_explained(void **state) {
         usleep(1500 * 1000);
         /* A: its limit was reached (oom and oom_kill rise together). */
         set_events(&f, a, 1, 1);
+        set_parent_events(&f, 1, 1);
         set_vmstat(&f, 6);
         struct json_object *o = oom_line(&f, 0, 5000);
         assert_non_null(o);
@@ -638,6 +648,7 @@ static void test_oom_explained(void **state) {
         /* B: two tasks killed by the node's OOM killer (oom stays 0), and
          * /proc/vmstat counts the same two: nothing outside pods. */
         set_events(&f, b, 0, 2);
+        set_parent_events(&f, 1, 3);
         set_vmstat(&f, 8);
         o = oom_line(&f, 1, 5000);
         assert_non_null(o);

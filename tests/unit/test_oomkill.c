@@ -75,24 +75,45 @@ static void test_find(void **state) {
         mq_oom_baseline_done(&base);
 }
 
-/* Kills outside pods are reported when the node's count stays ahead of the
- * pods' over two checks; a pod's kill seen a check before /proc/vmstat
- * counts it, or after, is not reported as outside. */
+/* Kills outside pods are reported once the node's count has stayed ahead
+ * of the pods' for MQ_OOM_PATIENCE_MS; a pod's kill seen before /proc/vmstat
+ * counts it, or up to that long after, is not reported as outside. */
 static void test_balance(void **state) {
         (void)state;
         struct mq_oom_balance b = {0};
-        assert_int_equal(mq_oom_balance_step(&b, 1, 1), 0); /* seen together */
-        assert_int_equal(mq_oom_balance_step(&b, 1, 0), 0); /* vmstat first: wait */
-        assert_int_equal(mq_oom_balance_step(&b, 0, 1), 0); /* ...the pod next */
+        assert_int_equal(mq_oom_balance_step(&b, 1, 1, 1000), 0); /* seen together */
+        assert_int_equal(mq_oom_balance_step(&b, 1, 0, 1100), 0); /* vmstat first: wait */
+        assert_int_equal(mq_oom_balance_step(&b, 0, 0, 2000), 0); /* 0.9 s: still waiting */
+        assert_int_equal(mq_oom_balance_step(&b, 0, 1, 2200), 0); /* ...the pod next */
         assert_int_equal(b.balance, 0);
-        assert_int_equal(mq_oom_balance_step(&b, 0, 1), 0); /* the pod first */
-        assert_int_equal(mq_oom_balance_step(&b, 1, 0), 0); /* then vmstat */
-        assert_int_equal(mq_oom_balance_step(&b, 2, 0), 0); /* outside: wait one check */
-        assert_int_equal(mq_oom_balance_step(&b, 0, 0), 2); /* confirmed */
-        assert_int_equal(mq_oom_balance_step(&b, 0, 0), 0);
-        assert_int_equal(mq_oom_balance_step(&b, 3, 1), 0);
-        assert_int_equal(mq_oom_balance_step(&b, 1, 0), 3);
+        assert_int_equal(mq_oom_balance_step(&b, 0, 1, 2300), 0); /* the pod first */
+        assert_int_equal(mq_oom_balance_step(&b, 1, 0, 2400), 0); /* then vmstat */
+        assert_int_equal(mq_oom_balance_step(&b, 2, 0, 3000), 0); /* outside: wait */
+        assert_int_equal(mq_oom_balance_step(&b, 0, 0, 4900), 0); /* 1.9 s */
+        assert_int_equal(mq_oom_balance_step(&b, 0, 0, 5000), 2); /* 2 s: confirmed */
+        assert_int_equal(mq_oom_balance_step(&b, 0, 0, 9000), 0);
+        assert_int_equal(mq_oom_balance_step(&b, 3, 1, 9100), 0);
+        assert_int_equal(mq_oom_balance_step(&b, 1, 0, 11100), 3);
         assert_int_equal(b.balance, 0);
+}
+
+/* The pods are searched only while kubepods counts kills not yet found. */
+static void test_gate(void **state) {
+        (void)state;
+        struct mq_oom_gate g = {.accounted = 5};
+        assert_false(mq_oom_gate_open(&g, 5));
+        assert_true(mq_oom_gate_open(&g, 6));
+        mq_oom_gate_searched(&g, 6, 1, 1000); /* found */
+        assert_false(mq_oom_gate_open(&g, 6));
+        assert_true(mq_oom_gate_open(&g, 8));
+        mq_oom_gate_searched(&g, 8, 0, 2000); /* the pod not read yet: stays open */
+        mq_oom_gate_searched(&g, 8, 1, 3000); /* one of two found */
+        assert_true(mq_oom_gate_open(&g, 8));
+        mq_oom_gate_searched(&g, 8, 0, 4000); /* 2 s since the first miss: closed */
+        assert_false(mq_oom_gate_open(&g, 8));
+        assert_int_equal(g.accounted, 8);
+        mq_oom_gate_searched(&g, 8, 3, 5000); /* more than counted (a recreated pod): clamped */
+        assert_int_equal(g.accounted, 8);
 }
 
 static void test_vmstat(void **state) {
@@ -117,6 +138,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_find),
                 cmocka_unit_test(test_balance),
+                cmocka_unit_test(test_gate),
                 cmocka_unit_test(test_vmstat),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
