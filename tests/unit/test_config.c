@@ -25,6 +25,7 @@ static void assert_config_equal(const struct mq_config *a, const struct mq_confi
         assert_int_equal(a->relax_step_pct, b->relax_step_pct);
         assert_int_equal(a->relief_ms, b->relief_ms);
         assert_int_equal(a->kill_cooldown_ms, b->kill_cooldown_ms);
+        assert_string_equal(a->metrics_listen, b->metrics_listen);
         assert_int_equal(a->kill_enabled, b->kill_enabled);
         assert_int_equal(a->protected_priority, b->protected_priority);
         assert_int_equal(a->protect_guaranteed, b->protect_guaranteed);
@@ -155,7 +156,7 @@ static const struct err_case err_cases[] = {
         {"[1]", "the top level must be a JSON object, got [1]"},
         {"{\"dryrun\": true}",
          "unknown key \"dryrun\"; expected one of: psi, watermarks, ladder, protect, "
-         "livelock, reconcile_ms, propagate_protection, dry_run"},
+         "livelock, reconcile_ms, propagate_protection, dry_run, metrics_listen"},
         {"{\"psi\": {\"nodes\": {}}}",
          "unknown key \"psi.nodes\"; expected one of: node, kubepods"},
         {"{\"psi\": {\"node\": {\"some\": 1}}}",
@@ -205,6 +206,17 @@ static const struct err_case err_cases[] = {
         {"{\"ladder\": {\"relief_ms\": 600001}}",
          "\"ladder.relief_ms\" must be an integer from 0 to 600000 (ms), got 600001"},
         {"{\"ladder\": {\"kill\": \"yes\"}}", "\"ladder.kill\" must be true or false, got \"yes\""},
+        {"{\"metrics_listen\": 9713}",
+         "\"metrics_listen\" must be a string \"ADDR:PORT\" (or \"\" for off), got 9713"},
+        {"{\"metrics_listen\": \"9713\"}",
+         "\"metrics_listen\": listen address \"9713\": expected ADDR:PORT, e.g. 0.0.0.0:9713, "
+         "[::]:9713 or :9713"},
+        {"{\"metrics_listen\": \"localhost:9713\"}",
+         "\"metrics_listen\": listen address \"localhost:9713\": \"localhost\" is not a "
+         "numeric IPv4 address (IPv6 goes in brackets: [::1]:9713)"},
+        {"{\"metrics_listen\": \"0.0.0.0:70000\"}",
+         "\"metrics_listen\": listen address \"0.0.0.0:70000\": expected ADDR:PORT with a port "
+         "from 1 to 65535"},
         {"{\"ladder\": {\"kill_cooldown_ms\": 99999999999999999999}}",
          "\"ladder.kill_cooldown_ms\" must be an integer from 0 to 600000 (ms), got "
          "18446744073709551615"},
@@ -322,7 +334,7 @@ static void test_to_json_defaults(void **state) {
                    "\"kill_cooldown_ms\":5000},\"protect\":{\"priority\":\"critical\","
                    "\"guaranteed\":true},\"livelock\":{\"stuck_ms\":10000,\"full_pct\":40.0,"
                    "\"kill\":false},\"reconcile_ms\":30000,\"propagate_protection\":true,"
-                   "\"dry_run\":false}");
+                   "\"dry_run\":false,\"metrics_listen\":\"\"}");
         free(s);
 }
 
@@ -352,6 +364,40 @@ static void test_to_json_round_trip(void **state) {
         free(s);
 }
 
+/* metrics_listen: off by default; each address form kept as written and
+ * written back by mq_config_to_json; "" turns it off again. */
+static void test_metrics_listen(void **state) {
+        (void)state;
+        static const char *const good[] = {"0.0.0.0:9713", "127.0.0.1:1", "[::]:9713",
+                                           "[::1]:65535",  ":9713",       ""};
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                struct mq_config c;
+                struct mq_error err = {{0}};
+                mq_config_defaults(&c);
+                assert_string_equal(c.metrics_listen, "");
+                char json[128];
+                snprintf(json, sizeof(json), "{\"metrics_listen\": \"%s\"}", good[i]);
+                if (mq_config_parse_buf(json, &c, &err) < 0)
+                        fail_msg("%s: %s", json, err.msg);
+                assert_string_equal(c.metrics_listen, good[i]);
+                assert_int_equal(mq_config_validate(&c, &err), 0);
+                char *text = NULL;
+                assert_int_equal(mq_config_to_json(&c, &text), 0);
+                struct mq_config back;
+                mq_config_defaults(&back);
+                assert_int_equal(mq_config_parse_buf(text, &back, &err), 0);
+                assert_string_equal(back.metrics_listen, good[i]);
+                free(text);
+        }
+        /* A config built in code is checked too. */
+        struct mq_config c;
+        struct mq_error err = {{0}};
+        mq_config_defaults(&c);
+        snprintf(c.metrics_listen, sizeof(c.metrics_listen), "%s", "nope");
+        assert_int_equal(mq_config_validate(&c, &err), -EINVAL);
+        assert_non_null(strstr(err.msg, "\"metrics_listen\": listen address \"nope\""));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),
@@ -361,6 +407,7 @@ int main(void) {
                 cmocka_unit_test(test_validate_built_config),
                 cmocka_unit_test(test_to_json_defaults),
                 cmocka_unit_test(test_to_json_round_trip),
+                cmocka_unit_test(test_metrics_listen),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
