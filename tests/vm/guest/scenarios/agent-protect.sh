@@ -62,9 +62,9 @@ run_case() { # agent|none
   f0=$(stat_mib "$cg_p" file)
   emit "# $KTAG $SCEN: $mode: MemTotal $total MiB, MemAvailable $avail MiB; two BestEffort pods of $hog MiB each; protected pod's cache $f0 MiB, memory.min $(cat "$cg_p/memory.min"), kubepods memory.min $(cat "$CGR/kubepods/memory.min")"
   t0=$(now_ms)
-  ag_pod be1-$mode besteffort "$b1" '"/bin/memhog","-s","4","-d","10","-m","'$hog'","-H","3"' '' || return
+  ag_pod be1-$mode besteffort "$b1" '"/bin/memhog","-s","4","-d","10","-m","'$hog'","-H","15"' '' || return
   cid_1=$CID cg_1=$CGDIR
-  ag_pod be2-$mode besteffort "$b2" '"/bin/memhog","-s","4","-d","10","-m","'$hog'","-H","3"' '' || return
+  ag_pod be2-$mode besteffort "$b2" '"/bin/memhog","-s","4","-d","10","-m","'$hog'","-H","15"' '' || return
   cid_2=$CID cg_2=$CGDIR
   # Over when a BestEffort pod is gone and the other holds all it asked
   # for, or both are gone.
