@@ -5,6 +5,11 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
+# SANITIZE=1: everything built with ASan + UBSan into its own directory, so a
+# normal build is never mixed with instrumented objects (tests/sanitize.mk).
+ifeq ($(SANITIZE),1)
+BUILD   := build-san
+endif
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CFLAGS  ?= -O2 -g
@@ -111,6 +116,8 @@ check-all: all
 -include tests/vm/vm.mk
 -include tests/admission/admission.mk
 -include bench/bench.mk
+-include tests/sanitize.mk
+-include tests/fuzz/fuzz.mk
 
 LINT_SRC := $(POLICY_SRC) $(HOOK_SRC) $(AGENT_SRC)
 LINT_HDR := $(wildcard policy/*.h hook/*.h agent/*.h)

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
+#include "sanitizer.h"
 #include "util.h"
 
 static const char *const allowed[] = {
@@ -29,6 +30,7 @@ static const char *const allowed[] = {
         "brk", "mmap", "munmap", "mremap", "madvise", "futex", "getrandom", "rt_sigreturn",
         "rt_sigprocmask", "getpid", "gettid", "kill", "exit", "exit_group", "restart_syscall",
         "ioctl", /* isatty() from stdio: the answer may be EPERM, harmless */
+        MQ_SANITIZER_SYSCALLS
 };
 
 int agent_seccomp(struct mq_error *err) {

@@ -150,6 +150,7 @@ static void agent_done(struct agent *a) {
         records_done(&a->recs);
         snapshot_done(&a->snap);
         mq_podwatch_done(&a->events_watch);
+        free(a->pod_changes.v);
         usage_done(a);
         mq_agent_state_done(&a->st);
         mq_nodepolicy_done(&a->policy);

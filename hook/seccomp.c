@@ -7,6 +7,7 @@
 #include <seccomp.h>
 
 #include "hook.h"
+#include "sanitizer.h"
 
 static const char *const allowed[] = {
         "read",       "write",        "openat",         "open",          "close",        "fstat",
@@ -16,6 +17,7 @@ static const char *const allowed[] = {
         "exit_group", "rt_sigreturn", "rt_sigprocmask", "clock_gettime", "gettimeofday", "time",
         "socket",     "connect",      "sendto",         "sendmsg",       "getrandom",    "uname",
         "futex",      "madvise",      "readlink",       "getdents64",    "ioctl",        "pread64",
+        MQ_SANITIZER_SYSCALLS
 };
 
 static void ctx_releasep(scmp_filter_ctx *ctx) {

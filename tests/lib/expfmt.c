@@ -758,7 +758,7 @@ out:
 }
 
 static int parse_comment(struct parser *p, const char *q, const char *e) {
-        char buf[8], what[160];
+        char buf[8], what[272];
         q = skip_blank(q + 1, e);
         const char *ks = q;
         while (q < e && !is_blank(*q))
