@@ -70,6 +70,18 @@ $(BUILD)/memqos-agent: $(AGENT_OBJ) $(LIBPOLICY)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDHARD) $(LDFLAGS) -o $@ $^ $(JSONC_LIBS) $(SECCOMP_LIBS)
 
+# The same hook with no shared library at all (static PIE: ASLR kept), for
+# hosts without yajl, json-c or libseccomp: the DaemonSet image and the VM
+# suite install this one. Debian's -dev packages ship the static archives
+# (yajl's is libyajl_s.a). Not in a SANITIZE=1 build: ASan needs libasan.so.
+STATIC_LIBS := -l:libyajl_s.a -l:libjson-c.a -l:libseccomp.a
+$(BUILD)/memqos-hook-static: $(HOOK_OBJ) $(LIBPOLICY)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -static-pie -Wl,-z,relro,-z,now $(LDFLAGS) -o $@ $^ $(STATIC_LIBS)
+ifneq ($(SANITIZE),1)
+all: $(BUILD)/memqos-hook-static
+endif
+
 # Unit tests link the policy library; tests/lib holds shared test helpers.
 $(BUILD)/tests/%: tests/unit/%.c $(LIBPOLICY) $(TESTLIB)
 	@mkdir -p $(dir $@)
@@ -118,6 +130,7 @@ check-all: all
 -include bench/bench.mk
 -include tests/sanitize.mk
 -include tests/fuzz/fuzz.mk
+-include tests/static/static.mk
 
 LINT_SRC := $(POLICY_SRC) $(HOOK_SRC) $(AGENT_SRC)
 LINT_HDR := $(wildcard policy/*.h hook/*.h agent/*.h)
