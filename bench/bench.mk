@@ -7,8 +7,16 @@ $(BUILD)/bench/bench_hook_parse: bench/bench_hook_parse.c hook/state.c $(LIBPOLI
 		$(YAJL_LIBS) $(JSONC_LIBS)
 
 .PHONY: bench
-bench: $(BENCH_BIN)
+bench: $(BENCH_BIN) bench-hook-startup
 	$(BUILD)/bench/bench_hook_parse 200
+
+# Start-up of the static hook, the dynamic hook and the `cat` floor, side by
+# side, fake node on tmpfs (bench/run-hook-startup.sh; BENCH_STARTUP_RUNS
+# rounds, ~30 s at 2000).
+BENCH_STARTUP_RUNS ?= 2000
+.PHONY: bench-hook-startup
+bench-hook-startup: all $(BUILD)/tests/valgrind-tree
+	@BUILD=$(BUILD) bench/run-hook-startup.sh $(BENCH_STARTUP_RUNS)
 
 # The agent on the real kernel, in the test VM: wake-to-action latency and
 # idle CPU/RSS with 1,000 pod cgroups (a few minutes; needs root and qemu).

@@ -65,6 +65,12 @@ build_base() {
   for b in "$build"/memqos-*; do
     [ -x "$b" ] && add_bin "$root" "$b" "/usr/bin/$(basename "$b")"
   done
+  # The guest's memqos-hook is the static one, as the DaemonSet image
+  # installs it on nodes (deploy/Containerfile): it needs no library.
+  if [ -x "$build/memqos-hook-static" ]; then
+    rm -f "$root/usr/bin/memqos-hook" "$root/usr/bin/memqos-hook-static"
+    add_bin "$root" "$build/memqos-hook-static" /usr/bin/memqos-hook
+  fi
   if [ -n "${VM_HOOK:-}" ]; then
     rm -f "$root/usr/bin/memqos-hook"
     add_bin "$root" "$VM_HOOK" /usr/bin/memqos-hook
