@@ -30,8 +30,7 @@ static const char *const allowed[] = {
         "brk", "mmap", "munmap", "mremap", "madvise", "futex", "getrandom", "rt_sigreturn",
         "rt_sigprocmask", "getpid", "gettid", "kill", "exit", "exit_group", "restart_syscall",
         "ioctl", /* isatty() from stdio: the answer may be EPERM, harmless */
-        MQ_SANITIZER_SYSCALLS
-};
+        MQ_SANITIZER_SYSCALLS};
 
 int agent_seccomp(struct mq_error *err) {
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));

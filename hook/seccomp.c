@@ -17,8 +17,17 @@ static const char *const allowed[] = {
         "exit_group", "rt_sigreturn", "rt_sigprocmask", "clock_gettime", "gettimeofday", "time",
         "socket",     "connect",      "sendto",         "sendmsg",       "getrandom",    "uname",
         "futex",      "madvise",      "readlink",       "getdents64",    "ioctl",        "pread64",
-        MQ_SANITIZER_SYSCALLS
 };
+
+/* Empty but in a SANITIZE=1 build (sanitizer.h); NULL-terminated. */
+static const char *const allowed_sanitizer[] = {MQ_SANITIZER_SYSCALLS NULL};
+
+static int allow(scmp_filter_ctx ctx, const char *name) {
+        int nr = seccomp_syscall_resolve_name(name);
+        if (nr == __NR_SCMP_ERROR)
+                return 0; /* not on this architecture */
+        return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+}
 
 static void ctx_releasep(scmp_filter_ctx *ctx) {
         if (*ctx)
@@ -31,10 +40,12 @@ int hook_seccomp(void) {
         if (!ctx)
                 return -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(allowed); i++) {
-                int nr = seccomp_syscall_resolve_name(allowed[i]);
-                if (nr == __NR_SCMP_ERROR)
-                        continue; /* not on this architecture */
-                int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+                int r = allow(ctx, allowed[i]);
+                if (r < 0)
+                        return r;
+        }
+        for (const char *const *n = allowed_sanitizer; *n; n++) {
+                int r = allow(ctx, *n);
                 if (r < 0)
                         return r;
         }

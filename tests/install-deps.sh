@@ -7,7 +7,9 @@ set -euo pipefail
 packages=(gcc make pkg-config libc6-dev
           libyajl-dev libjson-c-dev libseccomp-dev libcmocka-dev
           cppcheck clang-tidy clang-format
-          prometheus) # promtool: the agent's metrics are checked with it
+          prometheus # promtool: the agent's metrics are checked with it
+          clang libclang-rt-14-dev # make fuzz: libFuzzer, ASan, UBSan
+          valgrind)               # make check-valgrind
 
 missing=()
 for p in "${packages[@]}"; do
