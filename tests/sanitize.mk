@@ -29,3 +29,8 @@ $(BUILD)/tests/valgrind-tree: tests/valgrind/mktree.c $(TESTLIB) $(LIBPOLICY)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CPPFLAGS) -Itests/lib $(ALL_CFLAGS) -Wno-conversion -Wno-sign-conversion \
 		-o $@ $< $(TESTLIB) $(LIBPOLICY) $(YAJL_LIBS) $(JSONC_LIBS) $(CMOCKA_LIBS)
+
+.PHONY: clean-san
+clean-san:
+	rm -rf build-san
+clean: clean-san

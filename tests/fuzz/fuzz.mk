@@ -37,3 +37,8 @@ fuzz: fuzz-build
 	@FUZZ_BUILD=$(abspath $(FUZZ_BUILD)) tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 -include $(FUZZ_OBJ:.o=.d)
+
+.PHONY: clean-fuzz
+clean-fuzz:
+	rm -rf $(FUZZ_BUILD)
+clean: clean-fuzz
