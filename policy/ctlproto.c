@@ -48,6 +48,15 @@ static void parse_method(const char *m, size_t n, struct mq_ctl_request *r) {
 
 /* "METHOD SP target SP HTTP/1.x" (RFC 9112 3); the target's query and
  * fragment are dropped: nothing served here takes parameters. */
+/* The path part of a request target: up to its query or fragment. Bounded by
+ * the target's own length (the buffer is not NUL-terminated). */
+static size_t path_length(const char *target, size_t len) {
+        size_t i = 0;
+        while (i < len && target[i] != '?' && target[i] != '#')
+                i++;
+        return i;
+}
+
 static void parse_request_line(const char *buf, size_t len, struct mq_ctl_request *r) {
         const char *end = memchr(buf, '\n', len);
         size_t n = end ? (size_t)(end - buf) : len;
@@ -61,7 +70,7 @@ static void parse_request_line(const char *buf, size_t len, struct mq_ctl_reques
         }
         parse_method(buf, (size_t)(sp1 - buf), r);
         const char *target = sp1 + 1;
-        size_t tlen = strcspn(target, "?# ");
+        size_t tlen = path_length(target, (size_t)(sp2 - target));
         if (tlen >= sizeof(r->target) || target[0] != '/') {
                 r->refuse = tlen >= sizeof(r->target) ? 431 : 400;
                 return;
