@@ -288,7 +288,11 @@ static int run_state(const struct hook_opts *o, const struct oci_state *st) {
                 return -EINVAL;
         }
         identity_from_state(st, &id);
-        if (id.sandbox || !has_memqos_annotation(st))
+        if (id.sandbox)
+                return 0;
+        if (st->over_limit.msg[0])
+                return reject(o, st->id, st->over_limit.msg);
+        if (!has_memqos_annotation(st))
                 return 0;
         if (spec_build(st->annotations, st->n_annotations, id.container, &spec, &err) < 0)
                 return reject(o, st->id, err.msg);

@@ -12,6 +12,8 @@ static const char *const kept_keys[] = {
         ANNOT_CRIO_POD_UID,
 };
 
+_Static_assert(ELEMENTSOF(kept_keys) == MQ_STATE_RUNTIME_KEYS, "MQ_STATE_RUNTIME_KEYS");
+
 enum field { F_NONE = 0, F_ID, F_STATUS, F_BUNDLE, F_PID, F_ANNOTATIONS };
 
 struct parser {
@@ -90,16 +92,58 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len) {
         return 1;
 }
 
+/* A memqos annotation over a limit: noted (the first one), not kept; the
+ * parse goes on so that the container's id is known. */
+static int note_over_limit(struct parser *p, bool too_many) {
+        struct mq_error *e = &p->st->over_limit;
+        if (e->msg[0])
+                return 1;
+        if (too_many)
+                (void)mq_error_set(e, E2BIG, "more than %d memqos-related annotations",
+                                   MQ_STATE_ANNOT_MAX);
+        else
+                (void)mq_error_set(e, E2BIG, "a memqos annotation value is longer than %d bytes",
+                                   MQ_STATE_STRING_MAX);
+        return 1;
+}
+
+/* One of the runtime's keys. A runtime writes a map, so each once; a crafted
+ * state may repeat one, and identity.c must see a disagreement: a copy equal
+ * to a kept one is dropped, a second different one kept, any further one
+ * dropped. So they never count against the memqos annotations' limit. */
+static int keep_runtime_annotation(struct parser *p, char *key, char *value) {
+        struct oci_state *st = p->st;
+        size_t copies = 0;
+        for (size_t i = 0; i < st->n_annotations; i++) {
+                if (!streq(st->annotations[i].key, key))
+                        continue;
+                copies++;
+                if (copies == 2 || streq(st->annotations[i].value, value)) {
+                        free(key);
+                        free(value);
+                        return 1;
+                }
+        }
+        st->annotations[st->n_annotations++] = (struct mq_kv){key, value};
+        return 1;
+}
+
 static int keep_annotation(struct parser *p, const unsigned char *s, size_t len) {
         _cleanup_free_ char *key = TAKE_PTR(p->annot_key);
-        if (p->st->n_annotations >= MQ_STATE_ANNOT_MAX)
-                return fail(p,
-                            mq_error_set(p->err, E2BIG, "more than %d memqos-related annotations",
-                                         MQ_STATE_ANNOT_MAX));
+        bool memqos = annotation_key_is_memqos(key);
+        if (memqos && p->st->n_memqos >= MQ_STATE_ANNOT_MAX)
+                return note_over_limit(p, true);
+        if (memqos && len > MQ_STATE_STRING_MAX)
+                return note_over_limit(p, false);
+        if (!memqos && len > MQ_STATE_STRING_MAX)
+                return 1; /* no pod name is that long: as if absent, never fatal */
         char *value = dup_bounded(p, s, len, "an annotation value");
         if (!value)
                 return 0;
+        if (!memqos)
+                return keep_runtime_annotation(p, TAKE_PTR(key), value);
         p->st->annotations[p->st->n_annotations++] = (struct mq_kv){TAKE_PTR(key), value};
+        p->st->n_memqos++;
         return 1;
 }
 

@@ -15,8 +15,9 @@
 #include "record.h"
 
 #define MQ_STATE_MAX        8388608 /* bytes of state accepted on stdin: 8 MiB */
-#define MQ_STATE_ANNOT_MAX  64      /* annotations kept */
+#define MQ_STATE_ANNOT_MAX  64      /* memqos annotations kept */
 #define MQ_STATE_STRING_MAX 4096    /* longest kept string */
+#define MQ_STATE_RUNTIME_KEYS 10    /* the runtime's keys the hook reads (below) */
 
 struct oci_state {
         char *id;
@@ -24,8 +25,13 @@ struct oci_state {
         char *bundle;
         int64_t pid;
         bool has_pid;
-        size_t n_annotations;
-        struct mq_kv annotations[MQ_STATE_ANNOT_MAX];
+        size_t n_annotations, n_memqos;
+        struct mq_kv annotations[MQ_STATE_ANNOT_MAX + 2 * MQ_STATE_RUNTIME_KEYS];
+        /* The first memqos annotation over a limit (a value over
+         * MQ_STATE_STRING_MAX bytes, more than MQ_STATE_ANNOT_MAX keys): the
+         * state still parses, so the hook knows the container it refuses
+         * (or, with --fail-open, leaves alone). Empty when none. */
+        struct mq_error over_limit;
         /* Some annotation key, kept or not, starts with this runtime's own
          * prefix: "io.kubernetes.cri-o." (CRI-O sets several on every
          * container) or "io.kubernetes.cri." (containerd). identity.c. */

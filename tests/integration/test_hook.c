@@ -485,6 +485,75 @@ static void reject_annotation(struct fixture *f, const char *annots, const char 
         free(st);
 }
 
+/* `n` keys for other containers of the pod, then `tail` (comma-led). */
+static char *many_annotations(int n, const char *tail) {
+        size_t cap = (size_t)n * 48 + strlen(tail) + 512;
+        char *a = malloc(cap);
+        assert_non_null(a);
+        size_t used = (size_t)snprintf(a, cap, "%s", CONTAINERD_META);
+        for (int i = 0; i < n; i++)
+                used += (size_t)snprintf(a + used, cap - used,
+                                         ",\"memory-high.memqos.io/side%d\":\"100Mi\"", i);
+        (void)snprintf(a + used, cap - used, "%s", tail);
+        return a;
+}
+
+/* 64 memqos keys beside containerd's five: within the limit, applied. */
+static void test_limit_counts_memqos_keys_only(void **state) {
+        struct fixture *f = *state;
+        char *annots = many_annotations(58, "," FULL_SET);
+        char *st = make_state("creating", NULL, annots);
+        struct run_result r = run_hook(f, st, strlen(st), NULL);
+        assert_int_equal(exit_code(&r), 0);
+        assert_string_equal(r.err, "");
+        char *d = changes(f, 1);
+        assert_string_equal(d, full_set_changes);
+        free(d);
+        free(st);
+        free(annots);
+        run_result_free(&r);
+}
+
+/* Over the state's limits: refused naming the container, and --fail-open
+ * covers it (the container starts, nothing written). */
+static void test_over_limits_fail_open(void **state) {
+        struct fixture *f = *state;
+        char *long_value = malloc(4200);
+        assert_non_null(long_value);
+        memset(long_value, '1', 4199);
+        long_value[4199] = '\0';
+        char tail[4300];
+        (void)snprintf(tail, sizeof(tail), ",\"memqos.io/memory-min\":\"%s\"", long_value);
+        char *too_many = many_annotations(65, "");
+        char *too_long = many_annotations(0, tail);
+        const struct {
+                char *annots;
+                const char *expect;
+        } cases[] = {
+                {too_many, "more than 64 memqos-related annotations"},
+                {too_long, "a memqos annotation value is longer than 4096 bytes"},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *st = make_state("creating", NULL, cases[i].annots);
+                assert_rejected(f, st, strlen(st), CID, cases[i].expect);
+                struct run_result r = run_hook(f, st, strlen(st), "--fail-open");
+                assert_int_equal(exit_code(&r), 0);
+                char expect[256];
+                (void)snprintf(expect, sizeof(expect),
+                               "memqos-hook: " CID ": warning: %s (--fail-open: nothing applied)\n",
+                               cases[i].expect);
+                assert_string_equal(r.err, expect);
+                char *d = changes(f, 0);
+                assert_string_equal(d, "");
+                free(d);
+                free(st);
+                run_result_free(&r);
+        }
+        free(too_many);
+        free(too_long);
+        free(long_value);
+}
+
 static void test_bad_values(void **state) {
         static const struct {
                 const char *annots, *expect;
@@ -659,6 +728,8 @@ int main(void) {
                 T(test_env_configuration),
                 T(test_fail_open),
                 T(test_bad_values),
+                T(test_limit_counts_memqos_keys_only),
+                T(test_over_limits_fail_open),
                 T(test_percent_without_limit),
                 T(test_bad_state_json),
                 T(test_state_too_large),

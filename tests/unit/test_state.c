@@ -347,9 +347,27 @@ static void test_long_kept_strings(void **state) {
         assert_int_equal(parse(text, &st, &err), -EINVAL);
         assert_string_equal(err.msg, "a state field is longer than 4096 bytes");
 
-        (void)sprintf(text, "{\"id\":\"x\",\"annotations\":{\"memqos.io/priority\":\"%s\"}}", v);
-        assert_int_equal(parse(text, &st, &err), -EINVAL);
-        assert_string_equal(err.msg, "an annotation value is longer than 4096 bytes");
+        /* A memqos value over the limit is noted, not fatal: the state
+         * parses (the hook names the container it refuses). */
+        (void)sprintf(text,
+                      "{\"annotations\":{\"memqos.io/priority\":\"%s\","
+                      "\"memqos.io/memory-min\":\"1Gi\"},\"id\":\"x\"}",
+                      v);
+        parse_ok(text, &st);
+        assert_string_equal(st.id, "x");
+        assert_string_equal(st.over_limit.msg,
+                            "a memqos annotation value is longer than 4096 bytes");
+        assert_null(oci_state_annotation(&st, "memqos.io/priority"));
+        assert_string_equal(oci_state_annotation(&st, "memqos.io/memory-min"), "1Gi");
+        oci_state_done(&st);
+
+        /* a runtime key's value that long is dropped, never fatal */
+        (void)sprintf(text, "{\"id\":\"x\",\"annotations\":{\"io.kubernetes.pod.name\":\"%s\"}}",
+                      v);
+        parse_ok(text, &st);
+        assert_int_equal(st.n_annotations, 0);
+        assert_string_equal(st.over_limit.msg, "");
+        oci_state_done(&st);
 
         /* the same value under a foreign key is skipped */
         (void)sprintf(text, "{\"id\":\"x\",\"annotations\":{\"foo.io/x\":\"%s\"}}", v);
@@ -384,9 +402,44 @@ static void test_too_many_annotations(void **state) {
         free(text);
 
         text = annotations_state(MQ_STATE_ANNOT_MAX + 1, &len);
-        assert_int_equal(oci_state_parse_buf(text, len, &st, &err), -E2BIG);
-        assert_string_equal(err.msg, "more than 64 memqos-related annotations");
+        assert_int_equal(oci_state_parse_buf(text, len, &st, &err), 0);
+        assert_string_equal(st.over_limit.msg, "more than 64 memqos-related annotations");
+        assert_int_equal(st.n_memqos, MQ_STATE_ANNOT_MAX);
+        oci_state_done(&st);
         free(text);
+}
+
+/* The runtime's own keys do not count against the 64: containerd sets five
+ * on every container, CRI-O more. A repeated one keeps its first value and
+ * one differing copy (identity.c reports the conflict), no more. */
+static void test_runtime_keys_not_counted(void **state) {
+        (void)state;
+        struct oci_state st;
+        struct mq_error err = {{0}};
+        size_t len;
+        char *memqos = annotations_state(MQ_STATE_ANNOT_MAX, &len);
+        char *text = xmalloc(len + 1024);
+        /* the memqos keys, then the runtime's, inside the same object */
+        memcpy(text, memqos, len - 2);
+        (void)sprintf(text + len - 2,
+                      ",\"io.kubernetes.cri.container-name\":\"old\","
+                      "\"io.kubernetes.cri.container-type\":\"container\","
+                      "\"io.kubernetes.cri.sandbox-name\":\"web-0\","
+                      "\"io.kubernetes.cri.sandbox-namespace\":\"shop\","
+                      "\"io.kubernetes.cri.sandbox-uid\":\"0f2a6c1e-3b7d-4e59-9a41-6c2d8e7f1b3a\","
+                      "\"io.kubernetes.cri.container-name\":\"old\","
+                      "\"io.kubernetes.cri.container-name\":\"app\","
+                      "\"io.kubernetes.cri.container-name\":\"third\"}}");
+        assert_int_equal(oci_state_parse_buf(text, strlen(text), &st, &err), 0);
+        assert_string_equal(st.over_limit.msg, "");
+        assert_int_equal(st.n_memqos, MQ_STATE_ANNOT_MAX);
+        assert_int_equal(st.n_annotations, MQ_STATE_ANNOT_MAX + 6);
+        assert_string_equal(oci_state_annotation(&st, ANNOT_CONTAINERD_NAME), "old");
+        assert_string_equal(st.annotations[st.n_annotations - 1].value, "app");
+        assert_string_equal(oci_state_annotation(&st, ANNOT_CONTAINERD_NS), "shop");
+        oci_state_done(&st);
+        free(text);
+        free(memqos);
 }
 
 /* A state of exactly MQ_STATE_MAX bytes is read; one byte more is refused. */
@@ -473,6 +526,7 @@ int main(void) {
                 cmocka_unit_test(test_error_does_not_echo_input),
                 cmocka_unit_test(test_long_kept_strings),
                 cmocka_unit_test(test_too_many_annotations),
+                cmocka_unit_test(test_runtime_keys_not_counted),
                 cmocka_unit_test(test_size_cap),
                 cmocka_unit_test(test_read_stream),
         };
