@@ -67,7 +67,12 @@ static int check_order(const struct mq_spec *spec, const struct mq_plan *plan, u
                                             "<= memory.high <= memory.max",
                                             a, b);
                 }
-                if (plan->bytes[lo] != MQ_UNLIMITED && plan->bytes[lo] > memory_max) {
+                /* memory.high "max" is the kernel's default and means no
+                 * throttle; memory.min or memory.low "max" protects more than
+                 * a finite memory.max can ever hold: refused like any value
+                 * above it. */
+                bool high_unlimited = lo == MQ_KNOB_MEMORY_HIGH && plan->bytes[lo] == MQ_UNLIMITED;
+                if (!high_unlimited && plan->bytes[lo] > memory_max) {
                         describe(spec, lo, plan->bytes[lo], a, sizeof(a));
                         cgroup_format_u64(memory_max, mx);
                         return mq_error_set(err, EINVAL,

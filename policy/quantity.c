@@ -7,7 +7,7 @@
  * number of digits rounds up to 2 bytes. The digits go into a small fixed
  * bignum: exact at any length the input cap allows. */
 #define MAX_INPUT    512  /* characters */
-#define MAX_EXPONENT 1000 /* |e| in a decimal exponent */
+#define MAX_EXPONENT 100000 /* |e| saturates here: see parse_exponent() */
 #define BIG_LIMBS    64   /* 2048 bits > 512 digits (1701 bits) shifted by 2^60 */
 
 struct big {
@@ -90,6 +90,11 @@ static int parse_number(const char **p, struct number *n) {
         *p = s;
         return 0;
 }
+/* A decimal exponent of any length. It saturates at MAX_EXPONENT instead of
+ * failing: past 10^19 any non-zero mantissa is over MQ_QUANTITY_MAX and below
+ * 10^-MAX_INPUT it is under one byte, so a larger |e| changes nothing, and
+ * "0e1001" is 0 and "1e-1001" rounds up to 1 byte like any other fraction.
+ * number_to_bytes() stops scaling once the value is 0 or too large. */
 static int parse_exponent(const char *s, int *ret) {
         bool negative = false;
         long v = 0;
@@ -98,13 +103,12 @@ static int parse_exponent(const char *s, int *ret) {
                 negative = *s++ == '-';
         if (!is_digit(*s))
                 return -EINVAL;
-        for (; is_digit(*s); s++) {
-                v = v * 10 + (*s - '0');
-                if (v > MAX_EXPONENT)
-                        return -ERANGE;
-        }
+        for (; is_digit(*s); s++)
+                v = v >= MAX_EXPONENT ? MAX_EXPONENT : v * 10 + (*s - '0');
         if (*s != '\0')
                 return -EINVAL;
+        if (v > MAX_EXPONENT)
+                v = MAX_EXPONENT;
         *ret = (int)(negative ? -v : v);
         return 0;
 }

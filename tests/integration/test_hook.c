@@ -580,6 +580,8 @@ static void test_bad_values(void **state) {
                  "memqos.io/memory-low=1Gi (1073741824) is above the container's memory.max "
                  "(536870912)"},
                 {"\"memqos.io/memory-high\":\"0\"", "resolves to 0 bytes"},
+                {"\"memqos.io/memory-min\":\"max\"",
+                 "memqos.io/memory-min=max is above the container's memory.max (536870912)"},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 char annots[512];

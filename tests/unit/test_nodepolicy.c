@@ -192,10 +192,12 @@ static const struct rule_case rule_cases[] = {
          0, "134217728", NULL, MQ_PRIO_NORMAL, false},
         {"limit: equal to memory.max", "team-a", {KV("memqos.io/memory-low", "100%")}, 512 * MI,
          false, NULL, 0, NULL, "536870912", MQ_PRIO_NORMAL, false},
+        /* Under a finite memory.max the plan refuses "max" protection
+         * first (test_plan.c); without one, the node policy does. */
         {"limit: max refused",
          "team-a",
          {KV("memqos.io/memory-min", "max")},
-         512 * MI,
+         BE,
          false,
          "memqos.io/memory-min=max: \"max\" is never allowed as protection in namespace "
          "\"team-a\"" SUFFIX},
@@ -292,17 +294,23 @@ static const struct rule_case rule_cases[] = {
          NULL,
          MQ_PRIO_NORMAL,
          false},
-        {"clamp: max cut to the limit", "team-a",
-         {KV("memqos.io/memory-min", "max"), KV("memqos.io/memory-low", "max")}, 512 * MI, true,
-         NULL, 2, "536870912", "536870912", MQ_PRIO_NORMAL, false},
+        /* "max" protection under a finite limit never reaches the rules:
+         * the plan refuses it (test_plan.c). Without a limit it is clamped
+         * to what the rules allow. */
+        {"clamp: max without a limit cut to nothing", "team-a",
+         {KV("memqos.io/memory-min", "max"), KV("memqos.io/memory-low", "max")}, BE, true, NULL,
+         2, NULL, NULL, MQ_PRIO_NORMAL, false},
         {"clamp: fixed amount", "db",
          {KV("memqos.io/memory-min", "1Gi"), KV("memqos.io/memory-low", "2Gi")}, BE, true, NULL,
          2, "268435456", "268435456", MQ_PRIO_NORMAL, false},
         {"clamp: within the fixed amount untouched", "db",
          {KV("memqos.io/memory-min", "64Mi"), KV("memqos.io/memory-low", "2Gi")}, BE, true, NULL,
          1, "67108864", "268435456", MQ_PRIO_NORMAL, false},
-        {"clamp: fixed amount, never above the limit", "db", {KV("memqos.io/memory-min", "max")},
-         100 * MI, true, NULL, 1, "104857600", NULL, MQ_PRIO_NORMAL, false},
+        {"clamp: at the limit, under the fixed amount", "db", {KV("memqos.io/memory-min", "100Mi")},
+         100 * MI, true, NULL, 0, "104857600", NULL, MQ_PRIO_NORMAL, false},
+        {"clamp: max without a limit cut to the fixed amount", "db",
+         {KV("memqos.io/memory-min", "max")}, BE, true, NULL, 1, "268435456", NULL,
+         MQ_PRIO_NORMAL, false},
         {"clamp: knob dropped", "team-a",
          {KV("memqos.io/swap-max", "max"), KV("memqos.io/memory-min", "1Mi")}, 512 * MI, true,
          NULL, 1, "1048576", NULL, MQ_PRIO_NORMAL, false},
