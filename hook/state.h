@@ -14,10 +14,10 @@
 #include "error.h"
 #include "record.h"
 
-#define MQ_STATE_MAX        8388608 /* bytes of state accepted on stdin: 8 MiB */
-#define MQ_STATE_ANNOT_MAX  64      /* memqos annotations kept */
-#define MQ_STATE_STRING_MAX 4096    /* longest kept string */
-#define MQ_STATE_RUNTIME_KEYS 10    /* the runtime's keys the hook reads (below) */
+#define MQ_STATE_MAX          8388608 /* bytes of state accepted on stdin: 8 MiB */
+#define MQ_STATE_ANNOT_MAX    64      /* memqos annotations kept */
+#define MQ_STATE_STRING_MAX   4096    /* longest kept string */
+#define MQ_STATE_RUNTIME_KEYS 10      /* the runtime's keys the hook reads (below) */
 
 struct oci_state {
         char *id;

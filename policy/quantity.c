@@ -6,9 +6,9 @@
 /* Kubernetes keeps arbitrary precision (inf.Dec), so "1.000…001" with any
  * number of digits rounds up to 2 bytes. The digits go into a small fixed
  * bignum: exact at any length the input cap allows. */
-#define MAX_INPUT    512  /* characters */
+#define MAX_INPUT    512    /* characters */
 #define MAX_EXPONENT 100000 /* |e| saturates here: see parse_exponent() */
-#define BIG_LIMBS    64   /* 2048 bits > 512 digits (1701 bits) shifted by 2^60 */
+#define BIG_LIMBS    64     /* 2048 bits > 512 digits (1701 bits) shifted by 2^60 */
 
 struct big {
         uint32_t limb[BIG_LIMBS]; /* little-endian base 2^32 */
