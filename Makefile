@@ -60,7 +60,7 @@ $(BUILD)/obj/%.o: %.c
 
 $(LIBPOLICY): $(POLICY_OBJ)
 	@mkdir -p $(dir $@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/memqos-hook: $(HOOK_OBJ) $(LIBPOLICY)
 	@$(if $(Q),echo "  LD      $@")

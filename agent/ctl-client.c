@@ -5,6 +5,7 @@
 
 #include "ctl-print.h"
 #include "ctlproto.h"
+#include "log.h"
 
 #define REPLY_MAX (64 << 20)
 
@@ -123,7 +124,7 @@ int ctl_command(const struct agent_opts *o, const char *verb, const char *key) {
         (void)snprintf(req, sizeof(req), "%s%s%s", verb, key ? " " : "", key ? key : "");
         int r = ctl_request(o->state_dir, req, &reply, &err);
         if (r < 0) {
-                (void)fprintf(stderr, "memqos-agent: %s\n", err.msg[0] ? err.msg : strerror(-r));
+                log_plain("%s", err.msg[0] ? err.msg : strerror(-r));
                 return 1;
         }
         if (streq(verb, "metrics")) {
@@ -132,13 +133,13 @@ int ctl_command(const struct agent_opts *o, const char *verb, const char *key) {
         }
         struct json_object *doc = json_tokener_parse(reply);
         if (!doc) {
-                (void)fprintf(stderr, "memqos-agent: the daemon's reply is not JSON\n");
+                log_plain("the daemon's reply is not JSON");
                 return 1;
         }
         int rc = 0;
         struct json_object *e = ctl_json_get(doc, "error");
         if (e) {
-                (void)fprintf(stderr, "memqos-agent: %s\n", json_object_get_string(e));
+                log_message("", json_object_get_string(e));
                 rc = 1;
         } else if (o->json)
                 printf("%s\n",

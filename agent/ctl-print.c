@@ -4,13 +4,24 @@
 
 #include <stdio.h>
 
+#include "escape.h"
 #include "util.h"
+
+/* Every field printed comes from the reply and may quote a name a pod
+ * chose: escaped, so one row stays one line. A ring of buffers lets one
+ * printf() take several fields. */
+static const char *escaped(const char *text) {
+        static char ring[16][1024];
+        static unsigned next;
+        char *buf = ring[next++ % ELEMENTSOF(ring)];
+        return mq_escape(text, buf, sizeof(ring[0]));
+}
 
 static const char *jstr(struct json_object *o, const char *key) {
         struct json_object *v;
         if (!json_object_object_get_ex(o, key, &v) || !v)
                 return "";
-        return json_object_get_string(v);
+        return escaped(json_object_get_string(v));
 }
 
 struct json_object *ctl_json_get(struct json_object *o, const char *key) {
@@ -22,7 +33,7 @@ struct json_object *ctl_json_get(struct json_object *o, const char *key) {
 static void print_kv_line(const char *title, struct json_object *obj) {
         printf("%-14s", title);
         json_object_object_foreach(obj, k, v) {
-                printf(" %s=%s", k, json_object_get_string(v));
+                printf(" %s=%s", escaped(k), escaped(json_object_get_string(v)));
         }
         printf("\n");
 }
@@ -43,10 +54,9 @@ static void print_recent(struct json_object *arr) {
 static void print_oom(struct json_object *x) {
         if (!x)
                 return;
-        char reason[1024]; /* quotes a pod's name: escaped, one line */
         printf("\n%-14s %s %s scope=%s kills=%s\n%-14s %s\n", "kernel oom", jstr(x, "time"),
                *jstr(x, "pod_uid") ? jstr(x, "pod_uid") : "(outside pods)", jstr(x, "scope"),
-               jstr(x, "kills"), "", mq_escape(jstr(x, "reason"), reason, sizeof(reason)));
+               jstr(x, "kills"), "", jstr(x, "reason"));
 }
 
 void ctl_print_status(struct json_object *o) {

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "escape.h"
 #include "metrics.h"
 #include "report.h"
 
@@ -81,7 +82,7 @@ static char *json_text_of(struct json_object *o) {
 
 static struct json_object *error_object(const char *msg) {
         struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "error", json_object_new_string(msg));
+        json_object_object_add(o, "error", report_text(msg));
         return o;
 }
 
@@ -124,7 +125,7 @@ static int reply_line(const struct agent *a, const char *line, struct ctl_reply 
 
 static int reply_http(const struct agent *a, const struct mq_ctl_request *rq, bool tcp,
                       struct ctl_reply *ret) {
-        char esc[160];
+        char esc[160], pesc[160];
         bool head = rq->method == MQ_HTTP_HEAD;
         if (rq->refuse)
                 return reply_of(true, false, rq->refuse, TEXT_TYPE, NULL,
@@ -144,7 +145,8 @@ static int reply_http(const struct agent *a, const struct mq_ctl_request *rq, bo
                 return reply_of(true, false, 405, TEXT_TYPE, ALLOW,
                                 text_printf("memqos-agent: method \"%s\" not allowed on %s; "
                                             "allowed: " ALLOW "\n",
-                                            mq_escape(rq->method_text, esc, sizeof(esc)), path),
+                                            mq_escape(rq->method_text, esc, sizeof(esc)),
+                                            mq_escape(path, pesc, sizeof(pesc))),
                                 ret);
         if (streq(path, "/metrics"))
                 return reply_metrics(a, true, head, ret);

@@ -6,9 +6,18 @@
 #include <time.h>
 
 #include "cgfs.h"
+#include "escape.h"
 #include "report.h"
 
-/* Format into a buffer in the variadic function itself, as error.c does. */
+/* Messages quote cgroup paths, record names and configuration values: each
+ * is escaped whole as it is printed (escape.h), so one message stays one
+ * line on stderr and in the journal. Formatted in the variadic function
+ * itself, as error.c does. */
+void log_message(const char *prefix, const char *msg) {
+        char esc[4096];
+        (void)fprintf(stderr, "memqos-agent: %s%s\n", prefix, mq_escape(msg, esc, sizeof(esc)));
+}
+
 void log_warn(const char *fmt, ...) {
         char msg[1024];
         va_list ap;
@@ -16,7 +25,16 @@ void log_warn(const char *fmt, ...) {
         /* clang-tidy run over several files at once loses va_start here. */
         (void)vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        (void)fprintf(stderr, "memqos-agent: warning: %s\n", msg);
+        log_message("warning: ", msg);
+}
+
+void log_plain(const char *fmt, ...) {
+        char msg[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        log_message("", msg);
 }
 
 void log_error(const char *fmt, ...) {
@@ -25,7 +43,7 @@ void log_error(const char *fmt, ...) {
         va_start(ap, fmt);
         (void)vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        (void)fprintf(stderr, "memqos-agent: error: %s\n", msg);
+        log_message("error: ", msg);
 }
 
 void log_info(const char *fmt, ...) {
@@ -35,7 +53,7 @@ void log_info(const char *fmt, ...) {
         /* clang-tidy run over several files at once loses va_start here. */
         (void)vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        (void)fprintf(stderr, "memqos-agent: %s\n", msg);
+        log_message("", msg);
 }
 
 void log_time_text(char buf[static 32]) {
@@ -54,7 +72,7 @@ void log_time_text(char buf[static 32]) {
 static struct json_object *u64(uint64_t v) {
         /* "max" stays a string so that no reader mistakes it for a size. */
         if (v == MQ_UNLIMITED)
-                return json_object_new_string("max");
+                return report_text("max");
         return json_object_new_uint64(v);
 }
 
@@ -73,14 +91,13 @@ struct json_object *log_evidence(const struct mq_config *cfg, const struct mq_sn
         if (!pod)
                 return e;
         struct json_object *p = json_object_new_object();
-        json_object_object_add(p, "uid", json_object_new_string(pod->uid));
+        json_object_object_add(p, "uid", report_text(pod->uid));
         if (pod->name[0])
-                json_object_object_add(p, "name", json_object_new_string(pod->name));
+                json_object_object_add(p, "name", report_text(pod->name));
         if (pod->ns[0])
-                json_object_object_add(p, "namespace", json_object_new_string(pod->ns));
-        json_object_object_add(p, "qos", json_object_new_string(mq_qos_name(pod->qos)));
-        json_object_object_add(p, "priority",
-                               json_object_new_string(mq_priority_name(pod->priority)));
+                json_object_object_add(p, "namespace", report_text(pod->ns));
+        json_object_object_add(p, "qos", report_text(mq_qos_name(pod->qos)));
+        json_object_object_add(p, "priority", report_text(mq_priority_name(pod->priority)));
         json_object_object_add(p, "current", u64(pod->current));
         json_object_object_add(p, "anon", u64(pod->anon));
         json_object_object_add(p, "inactive_file", u64(pod->inactive_file));
@@ -120,7 +137,7 @@ static struct json_object *value_object(const char *value) {
         uint64_t v;
         if (value[0] >= '0' && value[0] <= '9' && cgroup_parse_u64(value, &v) == 0)
                 return json_object_new_uint64(v);
-        return json_object_new_string(value);
+        return report_text(value);
 }
 
 void log_action(struct agent *a, const struct mq_snapshot *snap, const struct mq_pod *pod,
@@ -134,17 +151,16 @@ void log_action(struct agent *a, const struct mq_snapshot *snap, const struct mq
                 return;
 
         struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "time", json_object_new_string(time));
-        json_object_object_add(o, "trigger",
-                               json_object_new_string(mq_trigger_name(snap->trigger)));
+        json_object_object_add(o, "time", report_text(time));
+        json_object_object_add(o, "trigger", report_text(mq_trigger_name(snap->trigger)));
         json_object_object_add(o, "evidence", log_evidence(&a->cfg, snap, pod));
-        json_object_object_add(o, "action", json_object_new_string(action));
-        json_object_object_add(o, "target", json_object_new_string(target));
+        json_object_object_add(o, "action", report_text(action));
+        json_object_object_add(o, "target", report_text(target));
         if (value)
                 json_object_object_add(o, "value", value_object(value));
         if (reason)
-                json_object_object_add(o, "reason", json_object_new_string(reason));
-        json_object_object_add(o, "result", json_object_new_string(result));
+                json_object_object_add(o, "reason", report_text(reason));
+        json_object_object_add(o, "result", report_text(result));
         /* Wake-to-action latency: from epoll_wait returning to this write
          * being done (the figure the bench reports), and to the write being
          * issued: the kernel may reclaim inside a memory.high write. */

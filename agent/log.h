@@ -10,6 +10,10 @@
 #include "agent.h"
 #include "util.h"
 
+/* "memqos-agent: <prefix><msg>" on stderr, msg escaped (escape.h). */
+void log_message(const char *prefix, const char *msg);
+/* The same, formatted: for command-line errors, with no level word. */
+void log_plain(const char *fmt, ...) _printf_(1, 2);
 void log_warn(const char *fmt, ...) _printf_(1, 2);
 void log_info(const char *fmt, ...) _printf_(1, 2);
 void log_error(const char *fmt, ...) _printf_(1, 2);

@@ -238,10 +238,9 @@ static void reload(struct loop *l) {
         struct mq_error lerr = {{0}};
         (void)agent_listen_override(a, &lerr); /* validated at start-up */
         if (!streq(listening, a->cfg.metrics_listen)) {
-                char esc[sizeof(listening) * 4];
                 log_warn("SIGHUP: metrics_listen \"%s\" takes effect at the next start; "
                          "still serving \"%s\"",
-                         mq_escape(a->cfg.metrics_listen, esc, sizeof(esc)), listening);
+                         a->cfg.metrics_listen, listening);
         }
         memcpy(a->cfg.metrics_listen, listening, sizeof(listening));
         l->decide_deadline_ms = mq_next_deadline_ms(&a->cfg, &a->st);

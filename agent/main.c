@@ -124,7 +124,7 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o) {
                         usage(stdout);
                         exit(0);
                 default:
-                        (void)fprintf(stderr, "memqos-agent: see --help\n");
+                        log_plain("see --help");
                         return -1;
                 }
         }
@@ -134,8 +134,8 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o) {
 static int open_dir(const char *path, const char *what, const char *expect) {
         int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
-                (void)fprintf(stderr, "memqos-agent: cannot open %s \"%s\": %s (expected %s)\n",
-                              what, path, strerror(errno), expect);
+                log_plain("cannot open %s \"%s\": %s (expected %s)", what, path, strerror(errno),
+                          expect);
         return fd;
 }
 
@@ -161,11 +161,11 @@ static void agent_done(struct agent *a) {
 static int agent_open(struct agent *a, bool create_state) {
         struct mq_error err = {{0}};
         if (agent_config_load(a->opts.config_path, &a->cfg, &err) < 0) {
-                (void)fprintf(stderr, "memqos-agent: %s\n", err.msg);
+                log_message("", err.msg);
                 return -EINVAL;
         }
         if (agent_listen_override(a, &err) < 0) {
-                (void)fprintf(stderr, "memqos-agent: --metrics-listen: %s\n", err.msg);
+                log_message("--metrics-listen: ", err.msg);
                 return -EINVAL;
         }
         if (agent_policy_load(a) < 0)
@@ -176,14 +176,12 @@ static int agent_open(struct agent *a, bool create_state) {
         if (a->cg_fd < 0 || a->proc_fd < 0)
                 return -ENOENT;
         if (create_state && mkdir(a->opts.state_dir, 0755) < 0 && errno != EEXIST) {
-                (void)fprintf(stderr, "memqos-agent: cannot create state dir \"%s\": %s\n",
-                              a->opts.state_dir, strerror(errno));
+                log_plain("cannot create state dir \"%s\": %s", a->opts.state_dir, strerror(errno));
                 return -errno;
         }
         a->state_fd = open(a->opts.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (a->state_fd < 0 && (create_state || errno != ENOENT)) {
-                (void)fprintf(stderr, "memqos-agent: cannot open state dir \"%s\": %s\n",
-                              a->opts.state_dir, strerror(errno));
+                log_plain("cannot open state dir \"%s\": %s", a->opts.state_dir, strerror(errno));
                 return -ENOENT;
         }
         if (a->state_fd >= 0) {
@@ -209,13 +207,13 @@ static int cmd_once(struct agent *a) {
         struct mq_error err = {{0}};
         int r = scan_snapshot(a, MQ_TRIGGER_ONCE, &a->snap, &err);
         if (r < 0) {
-                (void)fprintf(stderr, "memqos-agent: %s\n", err.msg);
+                log_message("", err.msg);
                 return 1;
         }
         struct mq_actions acts = {0};
         r = mq_decide(&a->cfg, &a->snap, &a->st, &acts);
         if (r < 0) {
-                (void)fprintf(stderr, "memqos-agent: decision failed: %s\n", strerror(-r));
+                log_plain("decision failed: %s", strerror(-r));
                 return 1;
         }
         char(*results)[160] = NULL;
@@ -253,7 +251,7 @@ static int cmd_check_config(const char *path) {
         struct mq_config cfg;
         struct mq_error err = {{0}};
         if (agent_config_load(path, &cfg, &err) < 0) {
-                (void)fprintf(stderr, "memqos-agent: %s\n", err.msg);
+                log_message("", err.msg);
                 return 1;
         }
         _cleanup_free_ char *text = NULL;
@@ -267,7 +265,7 @@ static int cmd_check_policy(const char *path) {
         struct mq_nodepolicy p;
         struct mq_error err = {{0}};
         if (mq_nodepolicy_load(path, &p, &err) < 0) {
-                (void)fprintf(stderr, "memqos-agent: %s\n", err.msg);
+                log_message("", err.msg);
                 return 1;
         }
         printf("%s: ok (%zu namespaces listed, on_violation %s, propagation cap %u%% of "
@@ -319,23 +317,21 @@ int main(int argc, char **argv) {
         bool check = streq(cmd, "check-config") || streq(cmd, "check-policy");
         int want = check || streq(cmd, "explain") ? 1 : 0;
         if (a.opts.act && !streq(cmd, "once")) {
-                (void)fprintf(stderr, "memqos-agent: --act is only for `once`\n");
+                log_plain("--act is only for `once`");
                 return EXIT_USAGE;
         }
         if (!streq(cmd, "run") && !streq(cmd, "once") && !check && !streq(cmd, "status") &&
             !streq(cmd, "explain") && !streq(cmd, "metrics")) {
-                (void)fprintf(stderr,
-                              "memqos-agent: unknown command \"%s\": expected run, once, "
-                              "check-config, check-policy, status, explain or metrics (see "
-                              "--help)\n",
-                              cmd);
+                log_plain("unknown command \"%s\": expected run, once, check-config, "
+                          "check-policy, status, explain or metrics (see --help)",
+                          cmd);
                 return EXIT_USAGE;
         }
         if (n_operands != want) {
-                (void)fprintf(stderr, "memqos-agent: %s takes %s (see --help)\n", cmd,
-                              check                   ? "one FILE"
-                              : streq(cmd, "explain") ? "one pod UID or container id"
-                                                      : "no operands");
+                log_plain("%s takes %s (see --help)", cmd,
+                          check                   ? "one FILE"
+                          : streq(cmd, "explain") ? "one pod UID or container id"
+                                                  : "no operands");
                 return EXIT_USAGE;
         }
         int rc;

@@ -72,8 +72,8 @@ static struct json_object *oom_containers(const struct agent *a, const struct mq
                 const char *name = container_name(a, c->id);
                 uint64_t peak = peak_of(fd);
                 struct json_object *x = json_object_new_object();
-                json_object_object_add(x, "id", json_object_new_string(c->id));
-                json_object_object_add(x, "name", json_object_new_string(name));
+                json_object_object_add(x, "id", report_text(c->id));
+                json_object_object_add(x, "name", report_text(name));
                 json_object_object_add(x, "oom_kill", json_object_new_uint64(ev.oom_kill));
                 json_object_object_add(x, "oom", json_object_new_uint64(ev.oom));
                 /* A container's own limit: the pod's may be "max". */
@@ -119,15 +119,14 @@ static struct json_object *memqos_part(const struct agent *a, const struct mq_sn
         static const char *const steps[] = {"none", "reclaim", "throttle", "kill"};
         json_object_object_add(o, "acted", json_object_new_boolean(last != NULL));
         json_object_object_add(
-                o, "step",
-                json_object_new_string(ps && (unsigned)ps->step < 4 ? steps[ps->step] : "none"));
+                o, "step", report_text(ps && (unsigned)ps->step < 4 ? steps[ps->step] : "none"));
         json_object_object_add(o, "throttled", json_object_new_boolean(ps && ps->throttled));
         if (last) {
                 struct json_object *l = json_object_new_object();
-                json_object_object_add(l, "time", json_object_new_string(last->time));
-                json_object_object_add(l, "action", json_object_new_string(last->action));
-                json_object_object_add(l, "value", json_object_new_string(last->value));
-                json_object_object_add(l, "result", json_object_new_string(last->result));
+                json_object_object_add(l, "time", report_text(last->time));
+                json_object_object_add(l, "action", report_text(last->action));
+                json_object_object_add(l, "value", report_text(last->value));
+                json_object_object_add(l, "result", report_text(last->result));
                 json_object_object_add(o, "last_action", l);
         }
         json_object_object_add(o, "in_episode", json_object_new_boolean(a->st.in_episode));
@@ -209,16 +208,15 @@ static void explain_one(struct agent *a, const struct mq_snapshot *next,
         uint64_t peak = pod_peak(a, now);
         reason_text(now, k, &culprit, peak, reason, sizeof(reason));
         struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "time", json_object_new_string(time));
-        json_object_object_add(o, "event", json_object_new_string("kernel-oom-kill"));
-        json_object_object_add(o, "scope", json_object_new_string(mq_oom_scope_name(k->scope)));
+        json_object_object_add(o, "time", report_text(time));
+        json_object_object_add(o, "event", report_text("kernel-oom-kill"));
+        json_object_object_add(o, "scope", report_text(mq_oom_scope_name(k->scope)));
         json_object_object_add(o, "kills", json_object_new_uint64(k->kills));
-        json_object_object_add(o, "pod_uid", json_object_new_string(now->uid));
-        json_object_object_add(o, "namespace", json_object_new_string(now->ns));
-        json_object_object_add(o, "pod", json_object_new_string(now->name));
-        json_object_object_add(o, "qos", json_object_new_string(mq_qos_name(now->qos)));
-        json_object_object_add(o, "priority",
-                               json_object_new_string(mq_priority_name(now->priority)));
+        json_object_object_add(o, "pod_uid", report_text(now->uid));
+        json_object_object_add(o, "namespace", report_text(now->ns));
+        json_object_object_add(o, "pod", report_text(now->name));
+        json_object_object_add(o, "qos", report_text(mq_qos_name(now->qos)));
+        json_object_object_add(o, "priority", report_text(mq_priority_name(now->priority)));
         json_object_object_add(o, "containers", containers);
         /* The figures before the kill freed memory: the last check's, when
          * the pod was known then. */
@@ -235,7 +233,7 @@ static void explain_one(struct agent *a, const struct mq_snapshot *next,
         add_u64(nw, "peak", peak);
         json_object_object_add(o, "now", nw);
         json_object_object_add(o, "memqos", memqos_part(a, next, now->uid));
-        json_object_object_add(o, "reason", json_object_new_string(reason));
+        json_object_object_add(o, "reason", report_text(reason));
         if (!a->quiet)
                 log_json_line(o);
         keep_note(a, o);
@@ -248,15 +246,15 @@ static void explain_elsewhere(struct agent *a, const struct mq_snapshot *next, u
         char time[32];
         log_time_text(time);
         struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "time", json_object_new_string(time));
-        json_object_object_add(o, "event", json_object_new_string("kernel-oom-kill"));
-        json_object_object_add(o, "scope", json_object_new_string("node"));
+        json_object_object_add(o, "time", report_text(time));
+        json_object_object_add(o, "event", report_text("kernel-oom-kill"));
+        json_object_object_add(o, "scope", report_text("node"));
         json_object_object_add(o, "kills", json_object_new_uint64(n));
         json_object_object_add(o, "memqos", memqos_part(a, next, ""));
         json_object_object_add(
                 o, "reason",
-                json_object_new_string("the kernel OOM killer killed a task outside the pods "
-                                       "memqos sees (a system process, or a pod already gone)"));
+                report_text("the kernel OOM killer killed a task outside the pods "
+                            "memqos sees (a system process, or a pod already gone)"));
         if (!a->quiet)
                 log_json_line(o);
         keep_note(a, o);

@@ -3,10 +3,22 @@
 
 #include <unistd.h>
 
+#include "escape.h"
 #include "records.h"
 
 #define ADD(o, k, v) json_object_object_add((o), (k), (v))
-#define STR(s)       json_object_new_string(s)
+#define STR(s)       report_text(s)
+
+/* JSON text must be UTF-8 (RFC 8259, section 8.1) and json-c copies bytes as
+ * they are: a cgroup or record name that is not well-formed UTF-8 goes out
+ * with U+FFFD for its bad bytes, so every document stays valid JSON (text
+ * output escapes at print, escape.h). */
+struct json_object *report_text(const char *s) {
+        if (!s || mq_utf8_valid(s, strlen(s)))
+                return json_object_new_string(s ? s : "");
+        char fixed[2048];
+        return json_object_new_string(mq_utf8_replace(s, fixed, sizeof(fixed)));
+}
 
 struct json_object *report_u64(uint64_t v) {
         if (v == MQ_UNLIMITED)
@@ -311,11 +323,10 @@ struct json_object *report_explain(const struct agent *a, const char *key, struc
                 }
         free(order);
         if (idx == SIZE_MAX && !byid) {
-                char esc[300];
                 (void)mq_error_set(err, ENOENT,
                                    "no pod UID or container id \"%s\" in the last scan (%zu pods) "
                                    "or the records (%zu)",
-                                   mq_escape(key, esc, sizeof(esc)), a->snap.n_pods, a->recs.n);
+                                   key, a->snap.n_pods, a->recs.n);
                 return NULL;
         }
         struct json_object *o = json_object_new_object();

@@ -6,6 +6,8 @@
 
 #include "agent.h"
 
+/* A JSON string of s (NULL: ""); bytes that are not UTF-8 become U+FFFD. */
+struct json_object *report_text(const char *s);
 struct json_object *report_u64(uint64_t v); /* "max" for MQ_UNLIMITED */
 struct json_object *report_psi(const struct mq_psi *psi);
 /* MemAvailable, the protected page cache, the headroom and its level

@@ -255,9 +255,7 @@ static void note_odd_pod(struct agent *a, const char *path, const char *name) {
                 return;
         }
         (void)snprintf(a->odd.path[a->odd.n++], sizeof(a->odd.path[0]), "%s", path);
-        char esc[512];
-        log_warn("%s: named like a pod cgroup but not one: %s; not ranked or acted on",
-                 mq_escape(path, esc, sizeof(esc)), why);
+        log_warn("%s: named like a pod cgroup but not one: %s; not ranked or acted on", path, why);
 }
 
 /* Add every pod below the directory dfd (path `path`); descend once into

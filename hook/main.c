@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <syslog.h>
 
+#include "escape.h"
 #include "hook.h"
 
 static void usage(FILE *f) {
@@ -40,7 +41,8 @@ static int check_policy(const char *path) {
         struct mq_nodepolicy p;
         struct mq_error err = {{0}};
         if (mq_nodepolicy_load(path, &p, &err) < 0) {
-                fprintf(stderr, "memqos-hook: %s\n", err.msg);
+                char esc[MQ_ERROR_MAX * 4];
+                fprintf(stderr, "memqos-hook: %s\n", mq_escape(err.msg, esc, sizeof(esc)));
                 return EXIT_FAILURE;
         }
         printf("%s: ok\n", path);
@@ -108,8 +110,9 @@ static int parse_args(int argc, char **argv, struct hook_opts *o) {
         if (optind < argc) {
                 /* Runtimes pass only argv[0] unless configured otherwise;
                  * a stray argument is a registration mistake worth naming. */
+                char esc[256];
                 fprintf(stderr, "memqos-hook: unexpected argument \"%s\"; try --help\n",
-                        argv[optind]);
+                        mq_escape(argv[optind], esc, sizeof(esc)));
                 return -EINVAL;
         }
         return 0;

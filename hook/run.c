@@ -280,11 +280,10 @@ static int run_state(const struct hook_opts *o, const struct oci_state *st) {
         struct mq_spec spec;
 
         if (!record_id_valid(st->id)) {
-                char esc[300];
                 hook_log(LOG_ERR, NULL,
                          "container id \"%.64s\" is not a valid id "
                          "(expected 1-%d of A-Z a-z 0-9 _ . + -)",
-                         mq_escape(st->id, esc, sizeof(esc)), MQ_ID_MAX);
+                         st->id, MQ_ID_MAX);
                 return -EINVAL;
         }
         identity_from_state(st, &id);

@@ -164,13 +164,13 @@ static int parse_port(const char *s, uint16_t *ret) {
 
 int mq_listen_addr_parse(const char *text, char ret_host[MQ_LISTEN_HOST_MAX], uint16_t *ret_port,
                          struct mq_error *err) {
-        char esc[96], hesc[96], host[MQ_LISTEN_HOST_MAX];
+        char host[MQ_LISTEN_HOST_MAX];
         const char *colon = strrchr(text, ':');
         if (!colon)
                 return mq_error_set(err, EINVAL,
                                     "listen address \"%s\": expected ADDR:PORT, e.g. "
                                     "0.0.0.0:9713, [::]:9713 or :9713",
-                                    mq_escape(text, esc, sizeof(esc)));
+                                    text);
         size_t hlen = (size_t)(colon - text);
         const char *h = text;
         bool v6 = hlen >= 2 && text[0] == '[' && text[hlen - 1] == ']';
@@ -183,7 +183,7 @@ int mq_listen_addr_parse(const char *text, char ret_host[MQ_LISTEN_HOST_MAX], ui
                 return mq_error_set(err, EINVAL,
                                     "listen address \"%s\": expected ADDR:PORT with a port from 1 "
                                     "to 65535",
-                                    mq_escape(text, esc, sizeof(esc)));
+                                    text);
         memcpy(host, h, hlen);
         host[hlen] = '\0';
         unsigned char bin[16];
@@ -192,8 +192,7 @@ int mq_listen_addr_parse(const char *text, char ret_host[MQ_LISTEN_HOST_MAX], ui
                 return mq_error_set(err, EINVAL,
                                     "listen address \"%s\": \"%s\" is not a numeric %s address "
                                     "(IPv6 goes in brackets: [::1]:9713)",
-                                    mq_escape(text, esc, sizeof(esc)),
-                                    mq_escape(host, hesc, sizeof(hesc)), v6 ? "IPv6" : "IPv4");
+                                    text, host, v6 ? "IPv6" : "IPv4");
         memcpy(ret_host, host, hlen + 1);
         *ret_port = port;
         return 0;

@@ -26,17 +26,16 @@ static int violation(struct check *c, enum mq_knob k, const char *applied, const
                      const char *fmt, ...) _printf_(5, 6);
 static int violation(struct check *c, enum mq_knob k, const char *applied, const char *note,
                      const char *fmt, ...) {
-        char rule[256], key[128], raw[MQ_ANNOTATION_VALUE_MAX * 4 + 1];
+        char rule[256];
         struct mq_error msg;
         va_list ap;
 
         va_start(ap, fmt);
         (void)vsnprintf(rule, sizeof(rule), fmt, ap);
         va_end(ap);
-        int r = mq_error_set(&msg, EPERM, "%s=%s: %s%s (%s%snode policy %s)",
-                             mq_escape(c->spec->key[k], key, sizeof(key)),
-                             mq_escape(c->spec->raw[k], raw, sizeof(raw)), rule, c->where,
-                             note ? note : "", note ? "; " : "", c->p->source);
+        int r = mq_error_set(&msg, EPERM, "%s=%s: %s%s (%s%snode policy %s)", c->spec->key[k],
+                             c->spec->raw[k], rule, c->where, note ? note : "", note ? "; " : "",
+                             c->p->source);
         if (!c->clamp) {
                 if (c->err)
                         *c->err = msg;
@@ -166,12 +165,10 @@ int mq_nodepolicy_apply(const struct mq_nodepolicy *p, const char *ns, bool forc
                 .plan = *plan,
                 .err = err,
         };
-        char esc[MQ_NAMESPACE_MAX * 4 + 1];
         int r;
 
         if (ns && *ns)
-                (void)snprintf(c.where, sizeof(c.where), " in namespace \"%s\"",
-                               mq_escape(ns, esc, sizeof(esc)));
+                (void)snprintf(c.where, sizeof(c.where), " in namespace \"%s\"", ns);
         else
                 (void)snprintf(c.where, sizeof(c.where), " for a pod of unknown namespace");
         if ((r = check_knobs(&c)) < 0 || (r = check_priority(&c)) < 0 ||

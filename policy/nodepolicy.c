@@ -170,14 +170,14 @@ static int parse_namespaces(struct json_object *obj, struct mq_nodepolicy *p,
                 return -ENOMEM;
         size_t i = 0;
         json_object_object_foreach(obj, name, val) {
-                char esc[80], path[160];
+                char path[160];
                 if (!mq_namespace_valid(name)) {
                         free(v);
                         return mq_error_set(err, EINVAL,
                                             "\"namespaces\" key \"%s\" is not a namespace name "
                                             "(expected a DNS-1123 label: 1-63 lower-case letters, "
                                             "digits and '-')",
-                                            mq_escape(name, esc, sizeof(esc)));
+                                            name);
                 }
                 (void)snprintf(v[i].name, sizeof(v[i].name), "%s", name);
                 v[i].rules = p->dflt; /* a key the entry leaves out comes from "default" */

@@ -87,9 +87,3 @@ static inline int streq(const char *a, const char *b) {
 static inline int startswith(const char *s, const char *prefix) {
         return strncmp(s, prefix, strlen(prefix)) == 0;
 }
-
-/* s with control characters escaped C-style (newline "\\n", CR "\\r", ESC and
- * the rest "\\xNN"), for one-line messages quoting text a pod chose: it
- * can neither start a forged log line nor drive a terminal. Truncated to
- * fit size (at least 1), never inside an escape; returns buf. */
-char *mq_escape(const char *s, char *buf, size_t size);

@@ -697,6 +697,53 @@ static void test_oom_explained(void **state) {
         teardown(&f);
 }
 
+/* A pod name with a newline, ESC, a backslash and bytes that are not UTF-8
+ * (a hand-edited or foreign record): the table keeps one line per field
+ * with the name escaped, and the JSON reply stays valid (UTF-8) JSON. */
+static void test_hostile_names(void **state) {
+        (void)state;
+        struct fixture f;
+        setup(&f, 1, false, NULL);
+        char *a = pod_path(UID_A, "besteffort");
+        agent_tree_record(&f.t, CID_A, a, UID_A, "we\\nird\\u001b[2K\\\\x\xff\xc3", "team-a", "low",
+                          NULL);
+        usleep(1500 * 1000);
+        char *bin = runbin_path("memqos-agent");
+        char *argv[] = {bin, "explain", (char *)UID_A, f.stateopt, NULL};
+        struct run_result res;
+        runbin(argv, NULL, "", 0, &res);
+        assert_int_equal(WEXITSTATUS(res.status), 0);
+        const char *line = strstr(res.out, "\nname ");
+        assert_non_null(line);
+        const char *eol = strchr(line + 1, '\n');
+        assert_non_null(eol);
+        char *want = NULL;
+        /* The bytes that are not UTF-8 came over JSON as U+FFFD. */
+        assert_true(asprintf(&want, "team-a/we\\nird\\x1b[2K\\\\x\xef\xbf\xbd\xef\xbf\xbd") > 0);
+        if (!strstr(line, want))
+                fail_msg("no \"%s\" in: %s", want, res.out);
+        assert_true(strstr(line, want) < eol); /* on the name's own line */
+        assert_null(strchr(res.out, '\x1b'));
+        assert_null(strchr(res.out, '\xff'));
+        free(want);
+        run_result_free(&res);
+
+        char *argv2[] = {bin, "explain", (char *)UID_A, "--json", f.stateopt, NULL};
+        runbin(argv2, NULL, "", 0, &res);
+        assert_int_equal(WEXITSTATUS(res.status), 0);
+        struct json_tokener *tok = json_tokener_new();
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        struct json_object *o = json_tokener_parse_ex(tok, res.out, (int)strlen(res.out));
+        if (!o)
+                fail_msg("not valid JSON: %s", json_tokener_error_desc(json_tokener_get_error(tok)));
+        json_tokener_free(tok);
+        json_object_put(o);
+        run_result_free(&res);
+        free(bin);
+        free(a);
+        teardown(&f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_http_matrix),
@@ -705,6 +752,7 @@ int main(void) {
                 cmocka_unit_test(test_listen_errors),
                 cmocka_unit_test(test_metrics_scrape),
                 cmocka_unit_test(test_oom_explained),
+                cmocka_unit_test(test_hostile_names),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

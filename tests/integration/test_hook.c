@@ -590,6 +590,29 @@ static void test_bad_values(void **state) {
         }
 }
 
+/* A value that tries to forge a second log line or rewrite the terminal:
+ * one line on stderr, the value escaped (\n, \r, \x1b; a backslash doubled,
+ * UTF-8 kept). */
+static void test_message_escaped(void **state) {
+        static const struct {
+                const char *json_value, *shown;
+        } cases[] = {
+                {"1Gi\\nmemqos-hook: c1: applied memory.high=1Gi",
+                 "invalid quantity \"1Gi\\nmemqos-hook: c1: applied memory.high=1Gi\""},
+                {"\\r\\u001b[2K1Gi", "invalid quantity \"\\r\\x1b[2K1Gi\""},
+                {"1\\\\nGi", "invalid quantity \"1\\\\nGi\""},
+                {"1G\\u00fc\\u009b2K", "invalid quantity \"1G\xc3\xbc\\xc2\\x9b2K\""},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char annots[512];
+                snprintf(annots, sizeof(annots), CONTAINERD_META ",\"memqos.io/memory-high\":\"%s\"",
+                         cases[i].json_value);
+                char *st = make_state("creating", NULL, annots);
+                assert_rejected(*state, st, strlen(st), CID, cases[i].shown);
+                free(st);
+        }
+}
+
 static void test_percent_without_limit(void **state) {
         struct fixture *f = *state;
         fstree_write(f->cg, (CG_FS "/memory.max") + 1, "max\n");
@@ -732,6 +755,7 @@ int main(void) {
                 T(test_bad_values),
                 T(test_limit_counts_memqos_keys_only),
                 T(test_over_limits_fail_open),
+                T(test_message_escaped),
                 T(test_percent_without_limit),
                 T(test_bad_state_json),
                 T(test_state_too_large),

@@ -159,7 +159,8 @@ static void test_listen_addr(void **state) {
                 {"::1:80", "is not a numeric IPv4 address (IPv6 goes in brackets: [::1]:9713)"},
                 {"[1.2.3.4]:80", "\"1.2.3.4\" is not a numeric IPv6 address"},
                 {"[]:80", "is not a numeric IPv6 address"},
-                {"a\nb:80", "listen address \"a\\nb:80\""},
+                /* quoted as given: the printer escapes (escape.h) */
+                {"a\nb:80", "listen address \"a\nb:80\""},
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 char host[MQ_LISTEN_HOST_MAX] = "unchanged";
