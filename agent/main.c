@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "act.h"
+#include "cgroot.h"
 #include "ctl-client.h"
 #include "ctlproto.h"
 #include "log.h"
@@ -157,6 +158,23 @@ static void agent_done(struct agent *a) {
         free(a->overrides);
 }
 
+/* memqos acts through cgroup v2 memory files only: on a v1 or hybrid host,
+ * or with the memory controller bound to v1, the agent would watch nothing
+ * and explain nothing, so it refuses to start rather than look healthy. */
+static int check_host(const struct agent *a) {
+        const char *assume = getenv(MQ_ASSUME_CGROUP2_ENV);
+        enum mq_cgroup_host host;
+        int r = mq_cgroup_host_detect(a->cg_fd, assume && streq(assume, "1"), &host);
+        if (r < 0 || host != MQ_HOST_CGROUP2) {
+                log_plain("%s is %s: memqos needs the unified cgroup v2 hierarchy with the "
+                          "memory controller (see README, \"Hosts\")",
+                          a->opts.cgroup_root,
+                          r < 0 ? "unreadable" : mq_cgroup_host_describe(host));
+                return r < 0 ? r : -ENOTSUP;
+        }
+        return 0;
+}
+
 /* Config, root fds, records: what both `run` and `once` start from. */
 static int agent_open(struct agent *a, bool create_state) {
         struct mq_error err = {{0}};
@@ -190,11 +208,8 @@ static int agent_open(struct agent *a, bool create_state) {
                         log_warn("cannot read the records under %s: %s", a->opts.state_dir,
                                  strerror(-r));
         }
-        struct stat st;
-        if (fstatat(a->cg_fd, "cgroup.controllers", &st, 0) < 0)
-                log_warn("%s has no cgroup.controllers: not a cgroup v2 mount? (cgroup v1 is "
-                         "not supported)",
-                         a->opts.cgroup_root);
+        if (check_host(a) < 0)
+                return -ENOTSUP;
         a->start_ms = agent_now_ms();
         return 0;
 }

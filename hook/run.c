@@ -8,6 +8,7 @@
 #include "annot.h"
 #include "apply.h"
 #include "cgfs.h"
+#include "cgroot.h"
 #include "hook.h"
 #include "identity.h"
 #include "kubepath.h"
@@ -32,6 +33,26 @@ static int open_dir(const char *path, int *ret_fd) {
         return 0;
 }
 
+/* Is the cgroup root a cgroup2 mount with the memory controller? On any
+ * other host there is nothing to write: a warning, exit 0, never a failed
+ * container (a hybrid host's /proc/<pid>/cgroup has a "0::" line for the
+ * empty unified/ hierarchy, so the path alone does not tell). */
+static int check_host(const struct hook_opts *o, const struct oci_state *st, int root_fd) {
+        const char *assume = getenv(MQ_ASSUME_CGROUP2_ENV);
+        enum mq_cgroup_host host;
+        int r = mq_cgroup_host_detect(root_fd, assume && streq(assume, "1"), &host);
+        if (r < 0) {
+                hook_log(LOG_ERR, st->id, "cannot inspect cgroup root %s: %s", o->cgroup_root,
+                         strerror(-r));
+                return r;
+        }
+        if (host == MQ_HOST_CGROUP2)
+                return 1;
+        hook_log(LOG_WARNING, st->id, "%s is %s; nothing applied", o->cgroup_root,
+                 mq_cgroup_host_describe(host));
+        return 0;
+}
+
 /* The container's cgroup: from /proc/<pid>/cgroup, never from the id. */
 static int resolve_cgroup(const struct hook_opts *o, const struct oci_state *st, char **ret_path,
                           int *ret_fd) {
@@ -40,6 +61,13 @@ static int resolve_cgroup(const struct hook_opts *o, const struct oci_state *st,
         struct mq_error err = {{0}};
         int r;
 
+        if ((r = open_dir(o->cgroup_root, &root_fd)) < 0) {
+                hook_log(LOG_ERR, st->id, "cannot open cgroup root %s: %s", o->cgroup_root,
+                         strerror(-r));
+                return r;
+        }
+        if ((r = check_host(o, st, root_fd)) <= 0)
+                return r;
         if ((r = open_dir(o->proc_root, &proc_fd)) < 0) {
                 hook_log(LOG_ERR, st->id, "cannot open proc root %s: %s", o->proc_root,
                          strerror(-r));
@@ -57,11 +85,6 @@ static int resolve_cgroup(const struct hook_opts *o, const struct oci_state *st,
         if ((r = container_cgroup_path(proc_path, &path)) < 0 ||
             (r = cgroup_path_validate(path, &err)) < 0) {
                 hook_log(LOG_ERR, st->id, "%s", err.msg[0] ? err.msg : strerror(-r));
-                return r;
-        }
-        if ((r = open_dir(o->cgroup_root, &root_fd)) < 0) {
-                hook_log(LOG_ERR, st->id, "cannot open cgroup root %s: %s", o->cgroup_root,
-                         strerror(-r));
                 return r;
         }
         if ((r = cgroup_open_beneath(root_fd, path, ret_fd, &err)) < 0) {

@@ -229,6 +229,7 @@ void agent_daemon_start(const struct agent_tree *t, const char *const argv[],
                 int e = open(ret->err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
                 if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
                         _exit(127);
+                runbin_assume_cgroup2();
                 execv(bin, av);
                 _exit(127);
         }

@@ -37,6 +37,10 @@ static int tmpfile_with(const char *dir, const char *name, const char *text, siz
         return fd;
 }
 
+void runbin_assume_cgroup2(void) {
+        (void)setenv("MEMQOS_ASSUME_CGROUP2", "1", 0);
+}
+
 void runbin(char *const argv[], char *const env[], const char *stdin_text, size_t stdin_len,
             struct run_result *ret) {
         char *dir = fstree_mkdtemp();
@@ -48,6 +52,7 @@ void runbin(char *const argv[], char *const env[], const char *stdin_text, size_
         if (pid < 0)
                 abort();
         if (pid == 0) {
+                runbin_assume_cgroup2();
                 for (size_t i = 0; env && env[i]; i++)
                         if (putenv(env[i]) != 0)
                                 _exit(126);

@@ -12,8 +12,8 @@ trap 'rm -rf "$root"' EXIT
 # valgrind has no seccomp(2) (it warns "unhandled syscall 317"): the hook
 # then runs unconfined, as it does on a kernel without seccomp, which is
 # what memcheck needs anyway. --error-exitcode alone decides.
-# On a fake tree the hook is told the root is cgroup2 (no statfs magic on a
-# temp dir); an unknown variable is ignored.
+# On a fake tree the binaries are told the root is cgroup2 (no statfs magic on a
+# temp dir; policy/cgroot.h).
 export MEMQOS_ASSUME_CGROUP2=1
 vg=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite
     --show-leak-kinds=definite --error-exitcode=99 --vgdb=no)
