@@ -131,6 +131,7 @@ check-all: all
 -include tests/sanitize.mk
 -include tests/fuzz/fuzz.mk
 -include tests/static/static.mk
+-include tests/host/host.mk
 
 LINT_SRC := $(POLICY_SRC) $(HOOK_SRC) $(AGENT_SRC)
 LINT_HDR := $(wildcard policy/*.h hook/*.h agent/*.h)
