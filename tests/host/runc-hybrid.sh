@@ -18,7 +18,7 @@ summary() { echo "host-runc: $pass passed, $fail failed, $skip skipped"; [ "$fai
 
 fstype() { stat -f -c %T "$1" 2>/dev/null; }
 if [ "$(fstype /sys/fs/cgroup)" = cgroup2fs ] || [ "$(fstype /sys/fs/cgroup/unified)" != cgroup2fs ]; then
-        echo "skip host-runc: /sys/fs/cgroup is not the hybrid layout (the VM suite has no hybrid scenario)"
+        echo "skip host-runc: /sys/fs/cgroup is not the hybrid layout (the VM scenario hook-hybrid covers it)"
         skip=1
         summary
 fi

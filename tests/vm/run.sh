@@ -21,7 +21,7 @@ cache=$(cd "$cache" && pwd)
 export VM_CACHE=$cache
 top=$(cd "$here/../.." && pwd)
 
-ALL_SCENARIOS="hooks-json install-host kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group hook-protect podman agent-protect agent-headroom-min agent-headroom-low agent-headroom-burstable policy-tenant agent-livelock agent-drift agent-restart agent-oom-explain containerd-cri"
+ALL_SCENARIOS="hooks-json install-host kernel-basics hook-runc hook-crun hook-invalid hook-live hook-oom-group hook-protect podman agent-protect agent-headroom-min agent-headroom-low agent-headroom-burstable policy-tenant agent-livelock agent-drift agent-restart agent-oom-explain containerd-cri hook-hybrid"
 kernels=${VM_KERNELS:-6.1 6.12}
 scenarios=${VM_SCENARIOS:-$ALL_SCENARIOS}
 build=${VM_BUILD:-$top/build}
@@ -34,9 +34,11 @@ mkdir -p "$cache"
 # Host-side checks that need no VM (the oci-hooks.d rules).
 host_out=$(mktemp)
 trap 'rm -f "$host_out"' EXIT
-guest_scenarios=""
+guest_scenarios="" hybrid=no
 for s in $scenarios; do
-  if [ "$s" = hooks-json ]; then
+  if [ "$s" = hook-hybrid ]; then
+    hybrid=yes # a boot of its own: the hybrid cgroup layout (boot_hybrid)
+  elif [ "$s" = hooks-json ]; then
     "$here/check-hooks-json.sh" >>"$host_out" || true
   elif [ "$s" = install-host ]; then
     "$here/check-install.sh" >>"$host_out" || true
@@ -123,14 +125,38 @@ boot() {
   echo "# wall $tag $((($(date +%s%N) - start) / 1000000))ms" >>"$cache/results-$tag.txt"
 }
 
+# boot_hybrid TAG: a second VM for hook-hybrid, with the v1 controllers
+# allowed (no cgroup_no_v1=all) and init laying out the hybrid hierarchy;
+# results to $cache/results-TAG-hybrid.txt.
+boot_hybrid() {
+  local tag=$1 kdir start res=$cache/results-$1-hybrid.txt
+  kdir=$(awk -v t="$tag" '$1 == t {print $2}' <<<"$kinfo")
+  # Built here too: boot is skipped when hook-hybrid is all that was asked.
+  "$here/build-initramfs.sh" modules "$cache/mods-$tag.cpio" "$kdir"
+  cat "$cache/base.cpio" "$cache/mods-$tag.cpio" >"$cache/initrd-$tag.cpio"
+  start=$(date +%s%N)
+  timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
+    -accel "$accel" -m "$mem" -smp 1 -nodefaults -no-reboot \
+    -display none -monitor none \
+    -kernel "$kdir/vmlinuz" -initrd "$cache/initrd-$tag.cpio" \
+    -append "console=ttyS0 panic=-1 psi=1 memqos.layout=hybrid memqos.kernel=$tag memqos.scenarios=hook-hybrid" \
+    -drive "file=$data,if=virtio,format=raw,readonly=on" \
+    -serial "file:$cache/console-$tag-hybrid.log" -serial stdio \
+    </dev/null 2>"$cache/qemu-$tag-hybrid.err" | tr -d '\r' >"$res" || true
+  echo "# wall $tag-hybrid $((($(date +%s%N) - start) / 1000000))ms" >>"$res"
+}
+
 # One VM per kernel, run side by side (each uses one core under TCG). A
 # kernel that cannot be fetched is a failure of that kernel, not the run.
 kinfo="" pids=()
 for tag in $kernels; do
-  rm -f "$cache/results-$tag.txt"
+  rm -f "$cache/results-$tag.txt" "$cache/results-$tag-hybrid.txt"
   if line=$("$here/kernels.sh" "$tag"); then
     kinfo+="$line"$'\n'
-    boot "$tag" &
+    {
+      if [ -n "$guest_scenarios" ]; then boot "$tag"; fi
+      if [ $hybrid = yes ]; then boot_hybrid "$tag"; fi
+    } &
     pids+=($!)
   else
     echo "not ok $tag vm: could not fetch the kernel package" >"$cache/results-$tag.txt"
@@ -148,23 +174,29 @@ report() { # print a line and count it
   esac
 }
 while IFS= read -r line; do report "$line"; done <"$host_out"
-for tag in $kernels; do
-  res=$cache/results-$tag.txt
-  if grep -q '^not ok .* could not fetch' "$res"; then
-    report "$(cat "$res")"
-    continue
-  fi
+# report_boot TAG NAME: the result lines of one boot (NAME: TAG or TAG-hybrid).
+report_boot() {
+  local tag=$1 name=$2 res=$cache/results-$2.txt
   while IFS= read -r line; do
     case $line in "ok "* | "not ok "* | "skip "* | "# "* | "| "* | "|") report "$line" ;; esac
   done <"$res"
   if ! grep -q '^vm-finished$' "$res"; then
     if grep -q '^# boot ' "$res"; then
-      report "not ok $tag vm: did not finish within ${timeout_s}s (console: $cache/console-$tag.log)"
+      report "not ok $tag vm: $name did not finish within ${timeout_s}s (console: $cache/console-$name.log)"
     else
-      report "not ok $tag vm: did not boot (console: $cache/console-$tag.log)"
+      report "not ok $tag vm: $name did not boot (console: $cache/console-$name.log)"
     fi
-    tail -n 20 "$cache/console-$tag.log" | sed 's/^/#   /'
+    tail -n 20 "$cache/console-$name.log" | sed 's/^/#   /'
   fi
+}
+for tag in $kernels; do
+  res=$cache/results-$tag.txt
+  if grep -q '^not ok .* could not fetch' "$res" 2>/dev/null; then
+    report "$(cat "$res")"
+    continue
+  fi
+  if [ -n "$guest_scenarios" ]; then report_boot "$tag" "$tag"; fi
+  if [ $hybrid = yes ]; then report_boot "$tag" "$tag-hybrid"; fi
 done
 echo "vm: $pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ]
