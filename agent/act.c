@@ -12,18 +12,6 @@
 
 #define PROCS_MAX (1 << 20) /* cgroup.procs of one cgroup: plenty of pids */
 
-static const struct mq_pod *find_pod(const struct mq_snapshot *snap, const char *uid) {
-        for (size_t i = 0; i < snap->n_pods; i++)
-                if (streq(snap->pods[i].uid, uid))
-                        return &snap->pods[i];
-        return NULL;
-}
-
-static void closedirp(DIR **d) {
-        if (*d)
-                (void)closedir(*d);
-}
-
 /* SIGKILL every pid listed in cgroup.procs of dfd and of its descendants.
  * Returns how many signals were sent. */
 static unsigned kill_procs(int dfd, int depth) {
@@ -47,7 +35,7 @@ static unsigned kill_procs(int dfd, int depth) {
         int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
         if (dup < 0)
                 return sent;
-        _cleanup_(closedirp) DIR *d = fdopendir(dup);
+        _cleanup_closedir_ DIR *d = fdopendir(dup);
         if (!d) {
                 (void)close(dup);
                 return sent;
@@ -192,8 +180,8 @@ static void note(struct agent *a, const struct mq_snapshot *snap, const struct m
                 return;
         a->last_note_ms = snap->now_ms;
         a->cnt.actions[MQ_ACT_NOTE]++;
-        log_action(a, snap, find_pod(snap, act->pod_uid), mq_action_name(act->kind), act->cgroup,
-                   NULL, act->reason, result);
+        log_action(a, snap, mq_snapshot_find_pod(snap, act->pod_uid), mq_action_name(act->kind),
+                   act->cgroup, NULL, act->reason, result);
 }
 
 void act_execute_all(struct agent *a, const struct mq_snapshot *snap, const struct mq_actions *acts,
@@ -222,8 +210,8 @@ void act_execute_all(struct agent *a, const struct mq_snapshot *snap, const stru
                 a->write_end_us = agent_now_us();
                 stats_count_action(&a->stats, act, agent_result_of(result),
                                    a->wake_us ? a->write_end_us - a->wake_us : 0);
-                log_action(a, snap, find_pod(snap, act->pod_uid), mq_action_name(act->kind), target,
-                           value, act->reason, result);
+                log_action(a, snap, mq_snapshot_find_pod(snap, act->pod_uid),
+                           mq_action_name(act->kind), target, value, act->reason, result);
                 if (results)
                         memcpy(results[i], result, sizeof(result));
         }

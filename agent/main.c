@@ -52,11 +52,6 @@ static void usage(FILE *f) {
                     f);
 }
 
-static const char *env_or(const char *name, const char *dflt) {
-        const char *v = getenv(name);
-        return v && v[0] ? v : dflt;
-}
-
 enum {
         OPT_CONFIG = 0x100,
         OPT_CGROUP_ROOT,
@@ -162,9 +157,8 @@ static void agent_done(struct agent *a) {
  * or with the memory controller bound to v1, the agent would watch nothing
  * and explain nothing, so it refuses to start rather than look healthy. */
 static int check_host(const struct agent *a) {
-        const char *assume = getenv(MQ_ASSUME_CGROUP2_ENV);
         enum mq_cgroup_host host;
-        int r = mq_cgroup_host_detect(a->cg_fd, assume && streq(assume, "1"), &host);
+        int r = mq_cgroup_host_detect(a->cg_fd, mq_assume_cgroup2(), &host);
         if (r < 0 || host != MQ_HOST_CGROUP2) {
                 log_plain("%s is %s: memqos needs the unified cgroup v2 hierarchy with the "
                           "memory controller (see README, \"Hosts\")",
@@ -302,11 +296,11 @@ int main(int argc, char **argv) {
                 .opts =
                         {
                                 .cgroup_root =
-                                        env_or("MEMQOS_CGROUP_ROOT", AGENT_DEFAULT_CGROUP_ROOT),
-                                .proc_root = env_or("MEMQOS_PROC_ROOT", AGENT_DEFAULT_PROC_ROOT),
-                                .state_dir = env_or("MEMQOS_STATE_DIR", AGENT_DEFAULT_STATE_DIR),
-                                .policy_path = env_or("MEMQOS_POLICY", MQ_NODEPOLICY_PATH),
-                                .metrics_listen = env_or("MEMQOS_METRICS_LISTEN", NULL),
+                                        mq_env_or("MEMQOS_CGROUP_ROOT", AGENT_DEFAULT_CGROUP_ROOT),
+                                .proc_root = mq_env_or("MEMQOS_PROC_ROOT", AGENT_DEFAULT_PROC_ROOT),
+                                .state_dir = mq_env_or("MEMQOS_STATE_DIR", AGENT_DEFAULT_STATE_DIR),
+                                .policy_path = mq_env_or("MEMQOS_POLICY", MQ_NODEPOLICY_PATH),
+                                .metrics_listen = mq_env_or("MEMQOS_METRICS_LISTEN", NULL),
                         },
         };
         /* PSI averages and percentages carry two decimals in the kernel's text. */

@@ -99,13 +99,6 @@ static void pod_sample(FILE *f, const struct agent *a, const struct mq_pod *p, e
         }
 }
 
-static const struct mq_pod *pod_by_uid(const struct mq_snapshot *s, const char *uid) {
-        for (size_t i = 0; i < s->n_pods; i++)
-                if (streq(s->pods[i].uid, uid))
-                        return &s->pods[i];
-        return NULL;
-}
-
 static void pod_actions(FILE *f, const struct agent *a) {
         static const char n[] = "memqos_pod_actions_total";
         metrics_family(f, n, "counter",
@@ -113,7 +106,7 @@ static void pod_actions(FILE *f, const struct agent *a) {
                        "reason and result.");
         for (size_t i = 0; i < a->stats.n_pod; i++) {
                 const struct agent_pod_tally *t = &a->stats.pod[i];
-                const struct mq_pod *p = pod_by_uid(&a->snap, t->uid);
+                const struct mq_pod *p = mq_snapshot_find_pod(&a->snap, t->uid);
                 if (!p)
                         continue;
                 char l[LABELS_MAX];

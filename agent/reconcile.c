@@ -40,10 +40,7 @@ static const struct mq_pod *pod_of(const struct mq_snapshot *snap, const struct 
         char uid[MQ_POD_UID_MAX];
         if (records_pod_uid(rec, uid) < 0)
                 return NULL;
-        for (size_t i = 0; i < snap->n_pods; i++)
-                if (streq(snap->pods[i].uid, uid))
-                        return &snap->pods[i];
-        return NULL;
+        return mq_snapshot_find_pod(snap, uid);
 }
 
 static void reconcile_record(struct agent *a, const struct mq_snapshot *snap,
@@ -76,11 +73,6 @@ static void reconcile_record(struct agent *a, const struct mq_snapshot *snap,
 void act_reconcile(struct agent *a, const struct mq_snapshot *snap) {
         for (size_t i = 0; i < a->recs.n; i++)
                 reconcile_record(a, snap, &a->recs.v[i]);
-}
-
-static void closedirp(DIR **d) {
-        if (*d)
-                (void)closedir(*d);
 }
 
 /* One propagation walk over a kubepods tree: first every cgroup with
@@ -148,7 +140,7 @@ static void prop_collect(struct prop_walk *w, int dfd, const char *path, int dep
         int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
         if (dup < 0)
                 return;
-        _cleanup_(closedirp) DIR *d = fdopendir(dup);
+        _cleanup_closedir_ DIR *d = fdopendir(dup);
         if (!d) {
                 (void)close(dup);
                 return;

@@ -14,11 +14,6 @@ void records_done(struct agent_records *r) {
         *r = (struct agent_records){0};
 }
 
-static void closedirp(DIR **d) {
-        if (*d)
-                (void)closedir(*d);
-}
-
 static int push(struct agent_records *r, struct mq_record *rec) {
         if (grow_array((void **)&r->v, &r->cap, r->n, sizeof(*rec), 16) < 0)
                 return -ENOMEM;
@@ -43,7 +38,7 @@ int records_load_all(int state_fd, struct agent_records *ret) {
                 }
                 return negative_errno();
         }
-        _cleanup_(closedirp) DIR *d = fdopendir(fd);
+        _cleanup_closedir_ DIR *d = fdopendir(fd);
         if (!d) {
                 int r = negative_errno();
                 (void)close(fd);

@@ -17,11 +17,6 @@ const char *const scan_kubepods_roots[2] = {"kubepods.slice", "kubepods"};
 const char *const scan_qos_dirs[4] = {"kubepods-besteffort.slice", "kubepods-burstable.slice",
                                       "besteffort", "burstable"};
 
-static void closedirp(DIR **d) {
-        if (*d)
-                (void)closedir(*d);
-}
-
 void snapshot_done(struct mq_snapshot *s) {
         for (size_t i = 0; i < s->n_pods; i++)
                 free(s->pods[i].containers);
@@ -130,7 +125,7 @@ static int read_containers(int pod_fd, struct mq_pod *pod) {
         int dup = fcntl(pod_fd, F_DUPFD_CLOEXEC, 3);
         if (dup < 0)
                 return negative_errno();
-        _cleanup_(closedirp) DIR *d = fdopendir(dup);
+        _cleanup_closedir_ DIR *d = fdopendir(dup);
         if (!d) {
                 int r = negative_errno();
                 (void)close(dup);
@@ -265,7 +260,7 @@ static int scan_dir(struct agent *a, int dfd, const char *path, int descend, str
         int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
         if (dup < 0)
                 return negative_errno();
-        _cleanup_(closedirp) DIR *d = fdopendir(dup);
+        _cleanup_closedir_ DIR *d = fdopendir(dup);
         if (!d) {
                 int r = negative_errno();
                 (void)close(dup);

@@ -73,17 +73,10 @@ void stats_count_action(struct agent_stats *s, const struct mq_action *act,
         s->latency_sum += sec;
 }
 
-static bool in_snapshot(const struct mq_snapshot *snap, const char *uid) {
-        for (size_t i = 0; i < snap->n_pods; i++)
-                if (streq(snap->pods[i].uid, uid))
-                        return true;
-        return false;
-}
-
 void stats_prune(struct agent_stats *s, const struct mq_snapshot *snap) {
         size_t kept = 0;
         for (size_t i = 0; i < s->n_pod; i++)
-                if (in_snapshot(snap, s->pod[i].uid))
+                if (mq_snapshot_find_pod(snap, s->pod[i].uid) != NULL)
                         s->pod[kept++] = s->pod[i];
         s->n_pod = kept;
 }

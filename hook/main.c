@@ -31,11 +31,6 @@ static void usage(FILE *f) {
                    "container and the problem (also sent to syslog); nothing was changed.\n");
 }
 
-static const char *env_or(const char *name, const char *def) {
-        const char *v = getenv(name);
-        return v && *v ? v : def;
-}
-
 /* --check-policy: the same parse the hook runs, the first error, exit 1. */
 static int check_policy(const char *path) {
         struct mq_nodepolicy p;
@@ -73,10 +68,10 @@ static int parse_args(int argc, char **argv, struct hook_opts *o) {
         };
         int c;
 
-        o->cgroup_root = env_or("MEMQOS_CGROUP_ROOT", "/sys/fs/cgroup");
-        o->proc_root = env_or("MEMQOS_PROC_ROOT", "/proc");
-        o->state_dir = env_or("MEMQOS_STATE_DIR", "/run/memqos");
-        o->policy_path = env_or("MEMQOS_POLICY", MQ_NODEPOLICY_PATH);
+        o->cgroup_root = mq_env_or("MEMQOS_CGROUP_ROOT", "/sys/fs/cgroup");
+        o->proc_root = mq_env_or("MEMQOS_PROC_ROOT", "/proc");
+        o->state_dir = mq_env_or("MEMQOS_STATE_DIR", "/run/memqos");
+        o->policy_path = mq_env_or("MEMQOS_POLICY", MQ_NODEPOLICY_PATH);
         while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
                 switch (c) {
                 case OPT_CGROUP:

@@ -38,9 +38,8 @@ static int open_dir(const char *path, int *ret_fd) {
  * container (a hybrid host's /proc/<pid>/cgroup has a "0::" line for the
  * empty unified/ hierarchy, so the path alone does not tell). */
 static int check_host(const struct hook_opts *o, const struct oci_state *st, int root_fd) {
-        const char *assume = getenv(MQ_ASSUME_CGROUP2_ENV);
         enum mq_cgroup_host host;
-        int r = mq_cgroup_host_detect(root_fd, assume && streq(assume, "1"), &host);
+        int r = mq_cgroup_host_detect(root_fd, mq_assume_cgroup2(), &host);
         if (r < 0) {
                 hook_log(LOG_ERR, st->id, "cannot inspect cgroup root %s: %s", o->cgroup_root,
                          strerror(-r));

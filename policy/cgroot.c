@@ -7,6 +7,11 @@
 
 #include "util.h"
 
+bool mq_assume_cgroup2(void) {
+        const char *v = getenv(MQ_ASSUME_CGROUP2_ENV);
+        return v && streq(v, "1");
+}
+
 bool mq_controllers_have_memory(const char *text, size_t len) {
         size_t i = 0;
         while (i < len) {

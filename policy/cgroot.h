@@ -21,6 +21,9 @@ enum mq_cgroup_host {
  * read). Documented in README, "Tests". */
 #define MQ_ASSUME_CGROUP2_ENV "MEMQOS_ASSUME_CGROUP2"
 
+/* Is MQ_ASSUME_CGROUP2_ENV set to "1"? */
+bool mq_assume_cgroup2(void);
+
 /* Does a cgroup.controllers text (space-separated names) list memory? */
 bool mq_controllers_have_memory(const char *text, size_t len);
 

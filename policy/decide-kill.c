@@ -4,13 +4,6 @@
  * victim has released its anonymous memory (or a bounded wait has passed). */
 #include "decide-int.h"
 
-static const struct mq_pod *find_pod(const struct mq_snapshot *snap, const char *uid) {
-        for (size_t i = 0; i < snap->n_pods; i++)
-                if (streq(snap->pods[i].uid, uid))
-                        return &snap->pods[i];
-        return NULL;
-}
-
 static bool kill_gate(const struct mq_config *cfg, const struct mq_agent_state *st,
                       const struct mq_snapshot *snap, char *why, size_t size) {
         uint64_t now = snap->now_ms;
@@ -29,7 +22,7 @@ static bool kill_gate(const struct mq_config *cfg, const struct mq_agent_state *
         /* No kill storms: the previous kill must have freed its memory first,
          * or the next snapshot would blame the next pod for memory that is
          * merely still being released. */
-        const struct mq_pod *prev = find_pod(snap, st->last_kill_uid);
+        const struct mq_pod *prev = mq_snapshot_find_pod(snap, st->last_kill_uid);
         uint64_t longest = cfg->kill_cooldown_ms > cfg->step_interval_ms ? cfg->kill_cooldown_ms
                                                                          : cfg->step_interval_ms;
         if (prev && prev->anon > st->last_kill_anon / 2 &&

@@ -193,6 +193,8 @@ struct mq_actions {
 void mq_actions_done(struct mq_actions *a);
 void mq_agent_state_done(struct mq_agent_state *s);
 
+/* The pod with this UID in the snapshot, or NULL. */
+const struct mq_pod *mq_snapshot_find_pod(const struct mq_snapshot *snap, const char *uid);
 /* Order pods for acting, lowest first: priority, then QoS class, then usage
  * above protection (current - max(min, low)), then current. Writes indexes
  * into ret_order (n_pods entries). Pods at or above the protected priority

@@ -6,9 +6,9 @@
 /* Kubernetes keeps arbitrary precision (inf.Dec), so "1.000…001" with any
  * number of digits rounds up to 2 bytes. The digits go into a small fixed
  * bignum: exact at any length the input cap allows. */
-#define MAX_INPUT    512    /* characters */
-#define MAX_EXPONENT 100000 /* |e| saturates here: see parse_exponent() */
-#define BIG_LIMBS    64     /* 2048 bits > 512 digits (1701 bits) shifted by 2^60 */
+#define QUANTITY_MAX_CHARS 512    /* characters */
+#define MAX_EXPONENT       100000 /* |e| saturates here: see parse_exponent() */
+#define BIG_LIMBS          64     /* 2048 bits > 512 digits (1701 bits) shifted by 2^60 */
 
 struct big {
         uint32_t limb[BIG_LIMBS]; /* little-endian base 2^32 */
@@ -29,7 +29,7 @@ static bool is_digit(char c) {
         return c >= '0' && c <= '9';
 }
 
-/* a = a * mul + add; -ERANGE past BIG_LIMBS (cannot happen under MAX_INPUT). */
+/* a = a * mul + add; -ERANGE past BIG_LIMBS (cannot happen under QUANTITY_MAX_CHARS). */
 static int big_mul_add(struct big *a, uint32_t mul, uint32_t add) {
         uint64_t carry = add;
         for (size_t i = 0; i < a->n; i++) {
@@ -92,7 +92,7 @@ static int parse_number(const char **p, struct number *n) {
 }
 /* A decimal exponent of any length. It saturates at MAX_EXPONENT instead of
  * failing: past 10^19 any non-zero mantissa is over MQ_QUANTITY_MAX and below
- * 10^-MAX_INPUT it is under one byte, so a larger |e| changes nothing, and
+ * 10^-QUANTITY_MAX_CHARS it is under one byte, so a larger |e| changes nothing, and
  * "0e1001" is 0 and "1e-1001" rounds up to 1 byte like any other fraction.
  * number_to_bytes() stops scaling once the value is 0 or too large. */
 static int parse_exponent(const char *s, int *ret) {
@@ -172,10 +172,10 @@ int quantity_parse(const char *s, uint64_t *ret_bytes, struct mq_error *err) {
 
         if (!s || !*s)
                 return mq_error_set(err, EINVAL, "empty quantity: %s", expected);
-        if (strlen(s) > MAX_INPUT)
+        if (strlen(s) > QUANTITY_MAX_CHARS)
                 return mq_error_set(err, EINVAL,
                                     "quantity \"%.32s...\" is longer than %d characters", s,
-                                    MAX_INPUT);
+                                    QUANTITY_MAX_CHARS);
         if (*p == '-')
                 return mq_error_set(err, EINVAL, "invalid quantity \"%s\": must not be negative",
                                     s);

@@ -15,6 +15,13 @@ bool mq_pod_protected(const struct mq_config *cfg, const struct mq_pod *pod) {
 /* Usage the kernel does not protect: above memory.min and memory.low
  * (cgroup-v2.rst: reclaim leaves a cgroup's memory below its effective low
  * alone while unprotected memory is available). */
+const struct mq_pod *mq_snapshot_find_pod(const struct mq_snapshot *snap, const char *uid) {
+        for (size_t i = 0; i < snap->n_pods; i++)
+                if (streq(snap->pods[i].uid, uid))
+                        return &snap->pods[i];
+        return NULL;
+}
+
 uint64_t mq_pod_excess(const struct mq_pod *p) {
         uint64_t prot = p->min > p->low ? p->min : p->low;
         return p->current > prot ? p->current - prot : 0;

@@ -5,6 +5,7 @@
  * written only on success. */
 #pragma once
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +38,12 @@ static inline void fclosep(FILE **f) {
                 (void)fclose(*f);
 }
 #define _cleanup_fclose_ _cleanup_(fclosep)
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                (void)closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Hand ownership of a pointer or fd out of a _cleanup_ variable. */
 #define TAKE_PTR(p)                                                                                \
@@ -78,6 +85,12 @@ static inline uint64_t str_prefix8(const char *s) {
         for (; i < 8 && s[i]; i++)
                 v = v << 8 | (unsigned char)s[i];
         return i == 0 ? 0 : i == 8 ? v : v << (8 * (8 - i));
+}
+
+/* An environment variable's value, or dflt when it is unset or empty. */
+static inline const char *mq_env_or(const char *name, const char *dflt) {
+        const char *v = getenv(name);
+        return v && *v ? v : dflt;
 }
 
 static inline int streq(const char *a, const char *b) {
