@@ -8,11 +8,11 @@
 #include "confine.h"
 
 #include <malloc.h>
-#include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 
 #include "sanitizer.h"
+#include "seccomp-filter.h"
 #include "util.h"
 
 static const char *const allowed[] = {
@@ -33,19 +33,7 @@ static const char *const allowed[] = {
         MQ_SANITIZER_SYSCALLS};
 
 int agent_seccomp(struct mq_error *err) {
-        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-        if (!ctx)
-                return mq_error_set(err, ENOMEM, "seccomp_init failed");
-        int r = 0;
-        for (size_t i = 0; i < ELEMENTSOF(allowed) && r == 0; i++) {
-                int nr = seccomp_syscall_resolve_name(allowed[i]);
-                if (nr == __NR_SCMP_ERROR)
-                        continue; /* not on this architecture */
-                r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-        }
-        if (r == 0)
-                r = seccomp_load(ctx);
-        seccomp_release(ctx);
+        int r = mq_seccomp_load_allowlist(allowed, ELEMENTSOF(allowed), NULL);
         if (r < 0)
                 return mq_error_set(err, -r, "cannot load the seccomp filter: %s", strerror(-r));
         return 0;
