@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Between full scans: pods whose cgroups came or went (from inotify), and
  * the usage pass that keeps the ranking current. */
-#include "decide-int.h"
+#include "decide.h"
 #include "refresh-int.h"
 #include "scan.h"
 #include "usage.h"
@@ -55,14 +55,11 @@ void refresh_apply_pod_changes(struct agent *a, struct mq_snapshot *s, uint8_t *
 }
 
 static bool same_group(const struct mq_pod *x, const struct mq_pod *y) {
-        return x->priority == y->priority && x->qos == y->qos;
+        return mq_rank_group_cmp(x, y) == 0;
 }
 
-/* Does x's priority and QoS group rank after y's (rank.c's first keys)? */
 static bool later_group(const struct mq_pod *x, const struct mq_pod *y) {
-        if (x->priority != y->priority)
-                return x->priority > y->priority;
-        return x->qos > y->qos;
+        return mq_rank_group_cmp(x, y) > 0;
 }
 
 /* A bound on the usage of the pods not read: a parent's memory.current is

@@ -13,7 +13,7 @@
 #include <fcntl.h>
 
 #include "cgfs.h"
-#include "decide-int.h"
+#include "decide.h"
 #include "kubepath.h"
 #include "memstat.h"
 #include "psi.h"
@@ -81,18 +81,14 @@ enum mq_headroom_level refresh_level(const struct agent *a, const struct mq_snap
         return hr.level;
 }
 
-/* A pod the ladder may act on (decide-ladder.c: eligible(), advance()); a
- * throttled pod is passed over without reading its figures unless a kill
- * may follow. Whether it holds enough anonymous memory to be worth a kill
- * (killable()) is for the decision to say on figures read now: a pod's
- * anon as of its last memory.stat read is no guide (a pod that started
- * growing after it was read shows none, and was never read again: seen in
- * the VM, where the growers were passed over and the kernel OOM-killed). */
+/* A pod whose figures the ladder needs (mq_pod_candidate()). Whether it is
+ * worth a kill (mq_pod_killable()) is not asked here: a pod's anon as of its
+ * last memory.stat read is no guide (a pod that started growing after it was
+ * read shows none, and was never read again: seen in the VM, where the
+ * growers were passed over and the kernel OOM-killed). */
 bool refresh_candidate(const struct agent *a, const struct mq_pod *p) {
         const struct mq_pod_state *ps = refresh_state_of(a, p);
-        enum mq_step step = ps ? ps->step : MQ_STEP_NONE;
-        return !mq_pod_protected(&a->cfg, p) && p->current >= MQ_POD_FLOOR_BYTES &&
-               step != MQ_STEP_KILL && (a->cfg.kill_enabled || step < MQ_STEP_THROTTLE);
+        return mq_pod_candidate(&a->cfg, p, ps ? ps->step : MQ_STEP_NONE);
 }
 
 /* The first k candidates in rank order (k <= REFRESH_CANDIDATES), by one

@@ -14,17 +14,8 @@
 
 #define MIB (UINT64_C(1) << 20)
 
-/* Never set memory.high below this, and do not bother acting on a pod smaller
- * than this: a container runtime plus a shell needs a few MiB, and killing a
- * pod this small frees nothing that matters. */
-#define MQ_POD_FLOOR_BYTES (16 * MIB)
 /* A memory.reclaim or memory.high change smaller than this is noise. */
 #define MQ_MIN_STEP_BYTES (1 * MIB)
-/* The livelock guard compares memory.events "high" no more often than this:
- * the kernel counts one event per charge attempt over memory.high (about 50/s
- * for a stuck task, BACKGROUND.md), so a second always shows a stuck pod's
- * counter rising, while shorter gaps between snapshots may not. */
-#define MQ_LIVELOCK_SAMPLE_MS 1000
 /* ... but not always: past its memory.high, mem_cgroup_handle_over_high()
  * puts the task to sleep for up to MEMCG_MAX_HIGH_DELAY_JIFFIES (2 s) after a
  * reclaim attempt, and counts one "high" event per attempt. Seen in the VM:

@@ -99,10 +99,6 @@ enum outcome { ACTED, EXHAUSTED, DEFERRED };
 /* A kill frees a pod's anonymous memory; its page cache stays charged to the
  * cgroup until reclaimed (cgroup-v2.rst: a page stays charged to the cgroup
  * that first touched it). Killing a pod holding little anon frees nothing. */
-static bool killable(const struct mq_pod *pod) {
-        return pod->anon >= MQ_POD_FLOOR_BYTES;
-}
-
 /* Advance pod i by one rung, skipping rungs that cannot help. */
 static int advance(struct decide_ctx *c, size_t i, enum outcome *ret, char *why, size_t size) {
         const struct mq_pod *pod = &c->snap->pods[i];
@@ -125,7 +121,7 @@ static int advance(struct decide_ctx *c, size_t i, enum outcome *ret, char *why,
                         return r;
                 }
         }
-        if (!c->cfg->kill_enabled || !killable(pod)) {
+        if (!c->cfg->kill_enabled || !mq_pod_killable(pod)) {
                 *ret = EXHAUSTED;
                 return 0;
         }
@@ -141,9 +137,7 @@ static int advance(struct decide_ctx *c, size_t i, enum outcome *ret, char *why,
 }
 
 static bool eligible(const struct decide_ctx *c, size_t i) {
-        const struct mq_pod *pod = &c->snap->pods[i];
-        return !mq_pod_protected(c->cfg, pod) && c->ps[i].step != MQ_STEP_KILL &&
-               pod->current >= MQ_POD_FLOOR_BYTES;
+        return mq_pod_eligible(c->cfg, &c->snap->pods[i], c->ps[i].step);
 }
 
 static int note(struct decide_ctx *c, size_t n_protected, const char *deferred) {
@@ -172,7 +166,7 @@ static int emergency_kill(struct decide_ctx *c, bool *ret_done) {
                 return 0;
         for (size_t k = 0; k < c->snap->n_pods; k++) {
                 size_t i = c->order[k];
-                if (!eligible(c, i) || !killable(&c->snap->pods[i]))
+                if (!eligible(c, i) || !mq_pod_killable(&c->snap->pods[i]))
                         continue;
                 const struct mq_headroom *hr = &c->pr.hr;
                 char cause[320];
@@ -203,7 +197,7 @@ static int emergency_throttle(struct decide_ctx *c, bool *ret_done) {
         for (size_t k = 0; k < c->snap->n_pods; k++) {
                 size_t i = c->order[k];
                 const struct mq_pod *pod = &c->snap->pods[i];
-                if (!eligible(c, i) || !killable(pod) || c->ps[i].step >= MQ_STEP_THROTTLE)
+                if (!eligible(c, i) || !mq_pod_killable(pod) || c->ps[i].step >= MQ_STEP_THROTTLE)
                         continue;
                 uint64_t v = throttle_value(c->cfg, c->snap, pod, &c->ps[i]);
                 if (v == 0)

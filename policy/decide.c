@@ -12,8 +12,8 @@
  *     reaches the OOM killer with little stall recorded, so PSI alone comes
  *     too late;
  *   - the node's "some" stall total grew, since a baseline at least one
- *     trigger window old, by at least the trigger threshold per window: the
- *     same test a trigger applies, made on totals so it also holds between
+ *     trigger window old, by at least the trigger threshold per window (the
+ *     kernel's PSI trigger, psi.rst), made on totals so it also holds between
  *     wakeups and drops the moment stall stops (avg10 would keep a relieved
  *     node "under pressure" for seconds after a kill);
  *   - only on the very first snapshot (no baseline yet, e.g. `once`): some

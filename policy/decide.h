@@ -101,7 +101,7 @@ struct mq_snapshot {
         struct mq_ancestor_prot ancestors[_MQ_ANC_MAX];
         size_t n_pods;
         struct mq_pod *pods;
-        /* Added: the pods' memory.current was not read for this snapshot
+        /* The pods' memory.current was not read for this snapshot
          * (the agent's fast path ranked on the last figures). mq_decide()
          * then refuses to kill, returning -ESTALE with the state unchanged:
          * read usage and decide again. Gentler steps go ahead. */
@@ -125,7 +125,7 @@ struct mq_pod_state {
         uint64_t stuck_since_ms; /* livelock guard: 0 when not stuck */
         uint64_t last_events_high;
         bool seen; /* marked during a decision; unseen pods are dropped */
-        /* Added: */
+        /* memory.high ownership, relaxing and the livelock guard's samples */
         bool throttled;              /* the agent owns memory.high until relaxed back */
         uint64_t high_at_ms;         /* when the agent last wrote memory.high (throttle/relax) */
         uint64_t relax_step;         /* bytes per relax step, fixed when relaxing starts */
@@ -141,7 +141,7 @@ struct mq_agent_state {
         uint64_t last_kill_ms;
         size_t n_pods, cap_pods;
         struct mq_pod_state *pods; /* sorted by uid between decisions */
-        /* Added: */
+        /* the PSI baseline, pressure and kill confirmation across decisions */
         bool have_last;                     /* a PSI baseline exists */
         uint64_t last_snapshot_ms;          /* the baseline's now_ms (>= one window old) */
         uint64_t last_node_some_total_us;   /* the baseline's node PSI some total */
@@ -206,6 +206,28 @@ uint64_t mq_pod_excess(const struct mq_pod *p);
 /* The order mq_rank_pods() sorts by: < 0 when x comes first (ties: 0). */
 int mq_pod_rank_cmp(const struct mq_pod *x, const struct mq_pod *y);
 bool mq_pod_protected(const struct mq_config *cfg, const struct mq_pod *pod);
+/* The livelock guard compares memory.events "high" no more often than this:
+ * the kernel counts one event per charge attempt over memory.high (about 50/s
+ * for a stuck task, BACKGROUND.md), so a second always shows a stuck pod's
+ * counter rising, while shorter gaps between snapshots may not. */
+#define MQ_LIVELOCK_SAMPLE_MS 1000
+/* Never set memory.high below this, and do not bother acting on a pod smaller
+ * than this: a container runtime plus a shell needs a few MiB, and killing a
+ * pod this small frees nothing that matters. */
+#define MQ_POD_FLOOR_BYTES (UINT64_C(16) << 20)
+/* The ranking's first keys alone (priority, then QoS class): < 0 when x's
+ * group is acted on before y's, 0 for the same group. */
+int mq_rank_group_cmp(const struct mq_pod *x, const struct mq_pod *y);
+/* A pod the ladder may act on, at rung `step` of this episode: not
+ * protected, not killed already, holding at least MQ_POD_FLOOR_BYTES. */
+bool mq_pod_eligible(const struct mq_config *cfg, const struct mq_pod *pod, enum mq_step step);
+/* Eligible, and with a rung left to take: below the throttle, or any rung
+ * when kills are enabled. What the agent reads figures for first. */
+bool mq_pod_candidate(const struct mq_config *cfg, const struct mq_pod *pod, enum mq_step step);
+/* Worth a kill: at least MQ_POD_FLOOR_BYTES of anonymous memory (a kill
+ * frees anon; page cache the kernel reclaims anyway). Judged on figures read
+ * now, never on an earlier read. */
+bool mq_pod_killable(const struct mq_pod *pod);
 
 /* The decision. Appends to *out; updates *state. Returns 0 or -ENOMEM; on
  * -ENOMEM neither *out nor *state is changed. */

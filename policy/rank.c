@@ -12,9 +12,6 @@ bool mq_pod_protected(const struct mq_config *cfg, const struct mq_pod *pod) {
         return cfg->protect_guaranteed && pod->qos == MQ_QOS_GUARANTEED;
 }
 
-/* Usage the kernel does not protect: above memory.min and memory.low
- * (cgroup-v2.rst: reclaim leaves a cgroup's memory below its effective low
- * alone while unprotected memory is available). */
 const struct mq_pod *mq_snapshot_find_pod(const struct mq_snapshot *snap, const char *uid) {
         for (size_t i = 0; i < snap->n_pods; i++)
                 if (streq(snap->pods[i].uid, uid))
@@ -22,6 +19,22 @@ const struct mq_pod *mq_snapshot_find_pod(const struct mq_snapshot *snap, const 
         return NULL;
 }
 
+bool mq_pod_eligible(const struct mq_config *cfg, const struct mq_pod *pod, enum mq_step step) {
+        return !mq_pod_protected(cfg, pod) && step != MQ_STEP_KILL &&
+               pod->current >= MQ_POD_FLOOR_BYTES;
+}
+
+bool mq_pod_candidate(const struct mq_config *cfg, const struct mq_pod *pod, enum mq_step step) {
+        return mq_pod_eligible(cfg, pod, step) && (cfg->kill_enabled || step < MQ_STEP_THROTTLE);
+}
+
+bool mq_pod_killable(const struct mq_pod *pod) {
+        return pod->anon >= MQ_POD_FLOOR_BYTES;
+}
+
+/* Usage the kernel does not protect: above memory.min and memory.low
+ * (cgroup-v2.rst: reclaim leaves a cgroup's memory below its effective low
+ * alone while unprotected memory is available). */
 uint64_t mq_pod_excess(const struct mq_pod *p) {
         uint64_t prot = p->min > p->low ? p->min : p->low;
         return p->current > prot ? p->current - prot : 0;
@@ -31,17 +44,28 @@ static int cmp_u64_desc(uint64_t a, uint64_t b) {
         return a > b ? -1 : a < b ? 1 : 0;
 }
 
+/* The ranking's first keys: priority, then QoS class, both ascending. */
+static int group_order(int prio_x, int qos_x, int prio_y, int qos_y) {
+        if (prio_x != prio_y)
+                return prio_x < prio_y ? -1 : 1;
+        if (qos_x != qos_y)
+                return qos_x < qos_y ? -1 : 1;
+        return 0;
+}
+
+int mq_rank_group_cmp(const struct mq_pod *x, const struct mq_pod *y) {
+        return group_order((int)x->priority, (int)x->qos, (int)y->priority, (int)y->qos);
+}
+
 /* Lowest first. Priority and QoS class ascend: the least important pod
  * comes first (MQ_QOS_UNKNOWN sorts before BestEffort: nothing says it is
  * Guaranteed). Within a class the pod furthest over its protection comes
  * first, as the kubelet's eviction ranks by usage above requests; then the
  * larger pod, which frees more; then the UID, so ties are reproducible. */
 int mq_pod_rank_cmp(const struct mq_pod *x, const struct mq_pod *y) {
-        if (x->priority != y->priority)
-                return x->priority < y->priority ? -1 : 1;
-        if (x->qos != y->qos)
-                return x->qos < y->qos ? -1 : 1;
-        int r = cmp_u64_desc(mq_pod_excess(x), mq_pod_excess(y));
+        int r = mq_rank_group_cmp(x, y);
+        if (r == 0)
+                r = cmp_u64_desc(mq_pod_excess(x), mq_pod_excess(y));
         if (r == 0)
                 r = cmp_u64_desc(x->current, y->current);
         if (r == 0)
@@ -63,11 +87,9 @@ struct rank_key {
 
 static int cmp_keys(const void *a, const void *b) {
         const struct rank_key *x = a, *y = b;
-        if (x->priority != y->priority)
-                return x->priority < y->priority ? -1 : 1;
-        if (x->qos != y->qos)
-                return x->qos < y->qos ? -1 : 1;
-        int r = cmp_u64_desc(x->excess, y->excess);
+        int r = group_order(x->priority, x->qos, y->priority, y->qos);
+        if (r == 0)
+                r = cmp_u64_desc(x->excess, y->excess);
         if (r == 0)
                 r = cmp_u64_desc(x->current, y->current);
         if (r == 0)

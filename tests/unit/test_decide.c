@@ -214,6 +214,65 @@ static void test_protected_predicate(void **state) {
         assert_false(mq_pod_protected(&c, &p));
 }
 
+/* The predicates the ladder and the agent's fast path share (rank.c). */
+static void test_ladder_predicates(void **state) {
+        (void)state;
+        struct mq_config c;
+        mq_config_defaults(&c);
+        static const struct {
+                enum mq_priority prio;
+                enum mq_qos qos;
+                uint64_t current, anon;
+                enum mq_step step;
+                bool kill_enabled;
+                bool eligible, candidate, killable;
+        } cases[] = {
+                /* an ordinary pod, each rung */
+                {MQ_PRIO_NORMAL, MQ_QOS_BURSTABLE, 64 << 20, 32 << 20, MQ_STEP_NONE, true, true, true, true},
+                {MQ_PRIO_NORMAL, MQ_QOS_BURSTABLE, 64 << 20, 32 << 20, MQ_STEP_RECLAIM, true, true, true, true},
+                {MQ_PRIO_NORMAL, MQ_QOS_BURSTABLE, 64 << 20, 32 << 20, MQ_STEP_THROTTLE, true, true, true, true},
+                {MQ_PRIO_NORMAL, MQ_QOS_BURSTABLE, 64 << 20, 32 << 20, MQ_STEP_KILL, true, false, false, true},
+                /* kills off: a throttled pod has no rung left */
+                {MQ_PRIO_NORMAL, MQ_QOS_BURSTABLE, 64 << 20, 32 << 20, MQ_STEP_RECLAIM, false, true, true, true},
+                {MQ_PRIO_NORMAL, MQ_QOS_BURSTABLE, 64 << 20, 32 << 20, MQ_STEP_THROTTLE, false, true, false, true},
+                /* the floor: 16 MiB of usage to act, of anon to kill */
+                {MQ_PRIO_BATCH, MQ_QOS_BESTEFFORT, (16 << 20) - 1, 0, MQ_STEP_NONE, true, false, false, false},
+                {MQ_PRIO_BATCH, MQ_QOS_BESTEFFORT, 16 << 20, (16 << 20) - 1, MQ_STEP_NONE, true, true, true, false},
+                {MQ_PRIO_BATCH, MQ_QOS_BESTEFFORT, 16 << 20, 16 << 20, MQ_STEP_NONE, true, true, true, true},
+                /* protected by priority or by class (the defaults) */
+                {MQ_PRIO_CRITICAL, MQ_QOS_BESTEFFORT, 1ULL << 30, 1ULL << 30, MQ_STEP_NONE, true, false, false, true},
+                {MQ_PRIO_LOW, MQ_QOS_GUARANTEED, 1ULL << 30, 1ULL << 30, MQ_STEP_NONE, true, false, false, true},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct mq_pod p = {.priority = cases[i].prio, .qos = cases[i].qos,
+                                   .current = cases[i].current, .anon = cases[i].anon};
+                c.kill_enabled = cases[i].kill_enabled;
+                if (mq_pod_eligible(&c, &p, cases[i].step) != cases[i].eligible ||
+                    mq_pod_candidate(&c, &p, cases[i].step) != cases[i].candidate ||
+                    mq_pod_killable(&p) != cases[i].killable)
+                        fail_msg("case %zu: eligible %d candidate %d killable %d", i,
+                                 mq_pod_eligible(&c, &p, cases[i].step),
+                                 mq_pod_candidate(&c, &p, cases[i].step), mq_pod_killable(&p));
+        }
+}
+
+/* The ranking's first keys alone: priority, then class; usage never. */
+static void test_rank_group_cmp(void **state) {
+        (void)state;
+        struct mq_pod batch_g = {.priority = MQ_PRIO_BATCH, .qos = MQ_QOS_GUARANTEED, .current = 1};
+        struct mq_pod low_be = {.priority = MQ_PRIO_LOW, .qos = MQ_QOS_BESTEFFORT, .current = 9};
+        struct mq_pod low_bu = {.priority = MQ_PRIO_LOW, .qos = MQ_QOS_BURSTABLE, .current = 1};
+        struct mq_pod low_bu2 = {.priority = MQ_PRIO_LOW, .qos = MQ_QOS_BURSTABLE, .current = 1 << 30};
+        assert_true(mq_rank_group_cmp(&batch_g, &low_be) < 0);
+        assert_true(mq_rank_group_cmp(&low_be, &batch_g) > 0);
+        assert_true(mq_rank_group_cmp(&low_be, &low_bu) < 0);
+        assert_int_equal(mq_rank_group_cmp(&low_bu, &low_bu2), 0);
+        /* and the full order agrees with it where the groups differ */
+        assert_true(mq_pod_rank_cmp(&batch_g, &low_be) < 0);
+        assert_true(mq_pod_rank_cmp(&low_be, &low_bu) < 0);
+        assert_true(mq_pod_rank_cmp(&low_bu2, &low_bu) < 0); /* same group: larger first */
+}
+
 /* Rising pressure with three priorities: the batch pod goes through the
  * whole ladder first, then the normal one; the critical pod is never touched
  * and, once it is the only pod left, a note says why nothing happens. */
@@ -1159,6 +1218,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_rank_order_and_ties),
                 cmocka_unit_test(test_protected_predicate),
+                cmocka_unit_test(test_ladder_predicates),
+                cmocka_unit_test(test_rank_group_cmp),
                 cmocka_unit_test(test_three_priorities),
                 cmocka_unit_test(test_protected_never_chosen),
                 cmocka_unit_test(test_relief_stops_ladder),
