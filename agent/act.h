@@ -11,13 +11,5 @@
 void act_execute_all(struct agent *a, const struct mq_snapshot *snap, const struct mq_actions *acts,
                      char (*results)[160]);
 
-/* Re-apply each record's "applied" values where the container cgroup's
- * file no longer reads back the same text; count and log each one. */
-void act_reconcile(struct agent *a, const struct mq_snapshot *snap);
-
 /* Did the agent itself change memory.high of this cgroup (livelock guard)? */
 bool act_overridden(const struct agent *a, const char *cgroup);
-
-/* Raise memory.min/memory.low of every cgroup in the kubepods tree to at
- * least the sum of its children's. */
-void act_propagate(struct agent *a, const struct mq_snapshot *snap);

@@ -18,7 +18,9 @@
 #include "loop-int.h"
 #include "oomwatch.h"
 #include "persist.h"
+#include "reconcile.h"
 #include "records.h"
+#include "refresh.h"
 #include "scan.h"
 #include "usage.h"
 
@@ -89,7 +91,7 @@ static int full_scan(struct loop *l, enum mq_trigger trigger, struct mq_snapshot
 static int decide_again(struct loop *l, struct mq_snapshot *snap, bool *partial,
                         struct mq_actions *acts) {
         struct mq_error err = {{0}};
-        int r = scan_refresh_usage(l->a, snap, &err);
+        int r = refresh_snapshot_usage(l->a, snap, &err);
         if (r == -EAGAIN) {
                 struct mq_snapshot full;
                 r = full_scan(l, snap->trigger, &full, &err);
@@ -128,7 +130,7 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
                 watch_dirs(l);
         struct mq_snapshot snap;
         struct mq_error err = {{0}};
-        int r = fast_path_ok(l, trigger) ? scan_refresh(a, trigger, &snap, &err) : -EAGAIN;
+        int r = fast_path_ok(l, trigger) ? refresh_snapshot(a, trigger, &snap, &err) : -EAGAIN;
         bool partial = r == 0;
         if (r == -EAGAIN)
                 r = full_scan(l, trigger, &snap, &err);
@@ -170,12 +172,12 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         mq_actions_done(&acts);
         /* Ranked on old usage: read it now, after the writes, so the next
          * wakeup ranks on current figures without paying for it. */
-        if (partial && a->usage_deferred && scan_usage_pass(a, &snap) == 0)
+        if (partial && a->usage_deferred && refresh_usage_pass(a, &snap) == 0)
                 a->cnt.usage_passes++;
 
         if (l->reconcile_now || (a->cfg.reconcile_ms &&
                                  l->last_scan_ms >= l->last_reconcile_ms + a->cfg.reconcile_ms)) {
-                act_reconcile(a, &snap);
+                reconcile_records(a, &snap);
                 /* Protection comes from the hook's records (a change sets
                  * reconcile_now) or from another writer: walking every pod
                  * and container for it (~30 ms at 1,000 pods natively) every
@@ -183,7 +185,7 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
                  * on record changes and as often as the full scan. */
                 if (l->reconcile_now || l->last_scan_ms >= l->last_propagate_ms + SCAN_FULL_MS) {
                         uint64_t before = a->cnt.propagations + a->cnt.propagation_caps;
-                        act_propagate(a, &snap);
+                        reconcile_propagate(a, &snap);
                         if (a->cnt.propagations + a->cnt.propagation_caps != before)
                                 scan_read_protection(a, &snap);
                         l->last_propagate_ms = l->last_scan_ms;

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "meminfo.h"
 #include "propagate.h"
+#include "reconcile.h"
 #include "records.h"
 #include "scan.h"
 
@@ -70,7 +71,7 @@ static void reconcile_record(struct agent *a, const struct mq_snapshot *snap,
         }
 }
 
-void act_reconcile(struct agent *a, const struct mq_snapshot *snap) {
+void reconcile_records(struct agent *a, const struct mq_snapshot *snap) {
         for (size_t i = 0; i < a->recs.n; i++)
                 reconcile_record(a, snap, &a->recs.v[i]);
 }
@@ -281,7 +282,7 @@ static void propagate_root(struct agent *a, const struct mq_snapshot *snap, cons
         prop_walk_done(&w);
 }
 
-void act_propagate(struct agent *a, const struct mq_snapshot *snap) {
+void reconcile_propagate(struct agent *a, const struct mq_snapshot *snap) {
         if (!a->cfg.propagate_protection)
                 return;
         uint64_t mem_total = node_mem_total(a, snap);

@@ -3,6 +3,7 @@
  * the usage pass that keeps the ranking current. */
 #include "decide.h"
 #include "refresh-int.h"
+#include "refresh.h"
 #include "scan.h"
 #include "usage.h"
 
@@ -221,7 +222,7 @@ bool refresh_has_candidate(const struct agent *a, const struct mq_snapshot *s) {
         return false;
 }
 
-int scan_usage_pass(struct agent *a, struct mq_snapshot *s) {
+int refresh_usage_pass(struct agent *a, struct mq_snapshot *s) {
         size_t *order = calloc(s->n_pods + 1, sizeof(*order));
         uint8_t *mark = calloc(s->n_pods + 1, sizeof(*mark));
         int r = -ENOMEM;

@@ -18,6 +18,7 @@
 #include "memstat.h"
 #include "psi.h"
 #include "refresh-int.h"
+#include "refresh.h"
 #include "scan.h"
 
 #define REFRESH_MAX 16 /* more pods to read in full: a full scan instead */
@@ -357,8 +358,8 @@ static int refresh_in_place(struct agent *a, struct mq_snapshot *s, bool may_act
         return 0;
 }
 
-int scan_refresh(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *ret,
-                 struct mq_error *err) {
+int refresh_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *ret,
+                     struct mq_error *err) {
         if (!a->snap.mem_total || a->pod_changes.overflow)
                 return -EAGAIN;
         struct mq_psi psi;
@@ -385,6 +386,6 @@ int scan_refresh(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *r
         return 0;
 }
 
-int scan_refresh_usage(struct agent *a, struct mq_snapshot *s, struct mq_error *err) {
+int refresh_snapshot_usage(struct agent *a, struct mq_snapshot *s, struct mq_error *err) {
         return refresh_in_place(a, s, true, true, err);
 }

@@ -51,17 +51,3 @@ void scan_apply_records_pod(const struct agent_records *recs, struct mq_pod *p);
 /* The part of it the emergency throttle needs: memory.current, memory.stat
  * and the four limits (6 files of a full read's ~13 and its containers). */
 int scan_read_pod_limits(int fd, struct mq_pod *pod, char *big);
-
-/* The fast path of a wakeup (refresh.c): a copy of a->snap with fresh node
- * figures, the pods created or removed since applied, and fresh files for
- * the pods the decision reads or can act on. -EAGAIN when a full scan is
- * needed. The loop takes a full scan at least every SCAN_FULL_MS. */
-#define SCAN_FULL_MS 300000
-int scan_refresh(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *ret,
-                 struct mq_error *err);
-/* The same snapshot again with usage read before ranking, for a decision
- * that refused to kill on old usage (-ESTALE). -EAGAIN: take a full scan. */
-int scan_refresh_usage(struct agent *a, struct mq_snapshot *s, struct mq_error *err);
-/* After the writes of a decision on old usage: read the usage the next
- * ranking needs (refresh-pods.c), off the wakeup's path. */
-int scan_usage_pass(struct agent *a, struct mq_snapshot *s);

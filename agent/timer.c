@@ -6,6 +6,7 @@
 #include <sys/timerfd.h>
 
 #include "loop-int.h"
+#include "refresh.h"
 #include "scan.h"
 
 uint64_t watermark_delay_ms(const struct agent *a) {
