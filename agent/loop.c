@@ -110,50 +110,63 @@ static int decide_again(struct loop *l, struct mq_snapshot *snap, bool *partial,
 }
 
 /* Scan, decide, act; reconcile and propagate when due. */
-static void cycle(struct loop *l, enum mq_trigger trigger) {
+/* New or changed records (inotify on the state dir) replace the loaded set. */
+static void reload_records(struct loop *l) {
         struct agent *a = l->a;
-        if (l->records_dirty) {
-                struct agent_records recs;
-                int r = records_load_all(a->state_fd, &recs);
-                if (r < 0)
-                        log_warn("cannot read the records: %s", strerror(-r));
-                else {
-                        records_done(&a->recs);
-                        a->recs = recs;
-                        l->records_dirty = false;
-                        /* A new container's protection only works once its
-                         * ancestors carry it: propagate now, not in 30 s. */
-                        l->reconcile_now = true;
-                }
+        if (!l->records_dirty)
+                return;
+        struct agent_records recs;
+        int r = records_load_all(a->state_fd, &recs);
+        if (r < 0) {
+                log_warn("cannot read the records: %s", strerror(-r));
+                return;
         }
-        if (l->rewatch)
-                watch_dirs(l);
-        struct mq_snapshot snap;
+        records_done(&a->recs);
+        a->recs = recs;
+        l->records_dirty = false;
+        /* A new container's protection only works once its ancestors carry
+         * it: propagate now, not in 30 s. */
+        l->reconcile_now = true;
+}
+
+/* The wakeup's snapshot: the fast path when it can serve, else a full scan.
+ * *ret_partial: the fast path served it. A headroom below the reclaim line
+ * makes any wakeup but a PSI trigger's a watermark one. */
+static int take_snapshot(struct loop *l, enum mq_trigger trigger, struct mq_snapshot *ret,
+                         bool *ret_partial) {
+        struct agent *a = l->a;
         struct mq_error err = {{0}};
-        int r = fast_path_ok(l, trigger) ? refresh_snapshot(a, trigger, &snap, &err) : -EAGAIN;
+        int r = fast_path_ok(l, trigger) ? refresh_snapshot(a, trigger, ret, &err) : -EAGAIN;
         bool partial = r == 0;
         if (r == -EAGAIN)
-                r = full_scan(l, trigger, &snap, &err);
+                r = full_scan(l, trigger, ret, &err);
         l->last_scan_ms = l->last_meminfo_ms = agent_now_ms();
         a->scan_done_us = agent_now_us();
         l->pending = false;
         if (r < 0) {
                 log_warn("scan failed: %s", err.msg);
-                return;
+                return r;
         }
         a->cnt.scans++;
         a->cnt.partial_scans += partial;
         struct mq_headroom hr;
-        mq_headroom_of_snapshot(&a->cfg, &snap, &hr);
+        mq_headroom_of_snapshot(&a->cfg, ret, &hr);
         if (trigger != MQ_TRIGGER_PSI_NODE && trigger != MQ_TRIGGER_PSI_KUBEPODS &&
             hr.level != MQ_HEADROOM_OK)
-                snap.trigger = MQ_TRIGGER_WATERMARK;
+                ret->trigger = MQ_TRIGGER_WATERMARK;
+        *ret_partial = partial;
+        return 0;
+}
 
+/* Decide on the snapshot, persist the state, write the actions; then, when
+ * the decision ranked on old usage, read the usage for the next one. */
+static void decide_and_act(struct loop *l, struct mq_snapshot *snap, bool *partial) {
+        struct agent *a = l->a;
         struct mq_actions acts = {0};
         bool was_in_episode = a->st.in_episode;
-        r = mq_decide(&a->cfg, &snap, &a->st, &acts);
+        int r = mq_decide(&a->cfg, snap, &a->st, &acts);
         if (r == -ESTALE)
-                r = decide_again(l, &snap, &partial, &acts);
+                r = decide_again(l, snap, partial, &acts);
         a->decide_done_us = agent_now_us();
         l->decide_deadline_ms = mq_next_deadline_ms(&a->cfg, &a->st);
         a->cnt.decisions++;
@@ -168,44 +181,70 @@ static void cycle(struct loop *l, enum mq_trigger trigger) {
         if (r == 0 && (acted(&acts) || was_in_episode != a->st.in_episode))
                 save_state(l);
         if (r == 0)
-                act_execute_all(a, &snap, &acts, NULL);
+                act_execute_all(a, snap, &acts, NULL);
         mq_actions_done(&acts);
         /* Ranked on old usage: read it now, after the writes, so the next
          * wakeup ranks on current figures without paying for it. */
-        if (partial && a->usage_deferred && refresh_usage_pass(a, &snap) == 0)
+        if (*partial && a->usage_deferred && refresh_usage_pass(a, snap) == 0)
                 a->cnt.usage_passes++;
+}
 
-        if (l->reconcile_now || (a->cfg.reconcile_ms &&
-                                 l->last_scan_ms >= l->last_reconcile_ms + a->cfg.reconcile_ms)) {
-                reconcile_records(a, &snap);
-                /* Protection comes from the hook's records (a change sets
-                 * reconcile_now) or from another writer: walking every pod
-                 * and container for it (~30 ms at 1,000 pods natively) every
-                 * reconcile_ms was the bulk of the idle cost; the walk runs
-                 * on record changes and as often as the full scan. */
-                if (l->reconcile_now || l->last_scan_ms >= l->last_propagate_ms + SCAN_FULL_MS) {
-                        uint64_t before = a->cnt.propagations + a->cnt.propagation_caps;
-                        reconcile_propagate(a, &snap);
-                        if (a->cnt.propagations + a->cnt.propagation_caps != before)
-                                scan_read_protection(a, &snap);
-                        l->last_propagate_ms = l->last_scan_ms;
-                }
-                l->reconcile_now = false;
-                l->last_reconcile_ms = l->last_scan_ms;
+/* Every reconcile_ms (or at once after a record change): values a record
+ * applied that drifted, and protection propagated up the kubepods tree. */
+static void reconcile_due(struct loop *l, struct mq_snapshot *snap) {
+        struct agent *a = l->a;
+        if (!l->reconcile_now &&
+            !(a->cfg.reconcile_ms && l->last_scan_ms >= l->last_reconcile_ms + a->cfg.reconcile_ms))
+                return;
+        reconcile_records(a, snap);
+        /* Protection comes from the hook's records (a change sets
+         * reconcile_now) or from another writer: walking every pod and
+         * container for it (~30 ms at 1,000 pods natively) every reconcile_ms
+         * was the bulk of the idle cost; the walk runs on record changes and
+         * as often as the full scan. */
+        if (l->reconcile_now || l->last_scan_ms >= l->last_propagate_ms + SCAN_FULL_MS) {
+                uint64_t before = a->cnt.propagations + a->cnt.propagation_caps;
+                reconcile_propagate(a, snap);
+                if (a->cnt.propagations + a->cnt.propagation_caps != before)
+                        scan_read_protection(a, snap);
+                l->last_propagate_ms = l->last_scan_ms;
         }
-        oomwatch_check(a, &snap, !partial);
+        l->reconcile_now = false;
+        l->last_reconcile_ms = l->last_scan_ms;
+}
+
+/* The snapshot becomes the agent's: what status, metrics and the next fast
+ * path start from; the watches follow the pods it holds. */
+static void keep_snapshot(struct loop *l, struct mq_snapshot *snap, bool partial) {
+        struct agent *a = l->a;
         /* Metrics skip the entries of pods gone; dropping them (a search
          * per entry) waits for a full scan. */
         if (!partial)
-                stats_prune(&a->stats, &snap);
+                stats_prune(&a->stats, snap);
         snapshot_done(&a->snap);
-        a->snap = snap;
+        a->snap = *snap;
         /* The watermark timer measures the headroom between snapshots
          * against this snapshot's protection. */
         mq_protection_compute(&a->snap, NULL, &a->prot);
         if (l->rewatch && !partial)
                 rewatch(l); /* watch the pods a full scan found */
         watch_born(l);
+}
+
+/* One wakeup's work, in order: each step is one duty. */
+static void cycle(struct loop *l, enum mq_trigger trigger) {
+        struct mq_snapshot snap;
+        bool partial = false;
+
+        reload_records(l);
+        if (l->rewatch)
+                watch_dirs(l);
+        if (take_snapshot(l, trigger, &snap, &partial) < 0)
+                return;
+        decide_and_act(l, &snap, &partial);
+        reconcile_due(l, &snap);
+        oomwatch_check(l->a, &snap, !partial);
+        keep_snapshot(l, &snap, partial);
         /* Re-arm what POLLERR closed (a kubepods cgroup recreated, say). */
         psi_arm_node(l);
         psi_arm_kubepods(l);
