@@ -13,6 +13,10 @@
 # The fake node and the state dir live on tmpfs (/dev/shm), as /run does on
 # a node, so no disk write is timed.
 #   bench/run-hook-startup.sh [RUNS]    (BUILD=build by default)
+# BASELINE=<a memqos-hook built from another commit> adds it as a fourth,
+# alternating with the others (a change's cost, side by side), e.g.
+#   git worktree add /tmp/base <commit> && make -C /tmp/base build/memqos-hook-static
+#   BASELINE=/tmp/base/build/memqos-hook-static bench/run-hook-startup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-2000}
@@ -31,7 +35,9 @@ grep -q memqos "$root/skip.json" && { echo "run-hook-startup: skip state has mem
 export MEMQOS_ASSUME_CGROUP2=1 MEMQOS_CGROUP_ROOT=$root/cg MEMQOS_PROC_ROOT=$root/proc \
         MEMQOS_STATE_DIR=$root/state MEMQOS_POLICY=$root/policy.json
 # The hook must succeed, or the bench times an error path.
-for h in "$static" "$dynamic"; do
+baseline=${BASELINE:-}
+contenders="cat static dynamic${baseline:+ baseline}"
+for h in "$static" "$dynamic" ${baseline:+"$baseline"}; do
         "$h" <"$root/state.json" && "$h" <"$root/skip.json" ||
                 { echo "run-hook-startup: $h failed on the fake node" >&2; exit 1; }
 done
@@ -53,6 +59,7 @@ for ((i = 0; i < runs; i++)); do
                 echo "$c cat $(us "$cat" "$in")" >>"$samples"
                 echo "$c static $(us "$static" "$in")" >>"$samples"
                 echo "$c dynamic $(us "$dynamic" "$in")" >>"$samples"
+                [ -z "$baseline" ] || echo "$c baseline $(us "$baseline" "$in")" >>"$samples"
         done
 done
 
@@ -60,7 +67,7 @@ echo "hook start-up, $runs rounds alternating, fake node and state dir on tmpfs"
 echo "(fork + exec + run + wait, microseconds; $(nproc) CPUs, $(uname -r))"
 printf '%-6s %-8s %8s %8s %8s %10s\n' case binary median p90 "/ cat" "/ static"
 for c in skip apply; do
-        for b in cat static dynamic; do
+        for b in $contenders; do
                 awk -v c=$c -v b=$b '$1 == c && $2 == b { print $3 }' "$samples" | sort -n |
                         awk -v b=$b '{ v[NR] = $1 } END { print b, v[int((NR + 1) / 2)], v[int(NR * 0.9 + 0.5)] }'
         done | awk -v c=$c '{ m[$1] = $2; p[$1] = $3 }
@@ -70,5 +77,8 @@ for c in skip apply; do
                                m["static"] / m["cat"], 1
                         printf "%-6s %-8s %8d %8d %8.2f %10.2f\n", c, "dynamic", m["dynamic"], p["dynamic"],
                                m["dynamic"] / m["cat"], m["dynamic"] / m["static"]
+                        if ("baseline" in m)
+                                printf "%-6s %-8s %8d %8d %8.2f %10.2f\n", c, "baseline", m["baseline"],
+                                       p["baseline"], m["baseline"] / m["cat"], m["baseline"] / m["static"]
                 }'
 done
