@@ -16,9 +16,6 @@ struct hook_opts {
         bool fail_open;
 };
 
-/* Log to stderr (warnings and errors) and syslog. */
-void hook_log(int priority, const char *id, const char *fmt, ...) _printf_(3, 4);
-
 /* Everything between reading the state and exiting. Returns 0 for exit 0
  * (applied, or nothing to do), negative errno for exit 1 (already logged). */
 int hook_run(const struct hook_opts *opts, FILE *in);

@@ -12,6 +12,7 @@
 #include "hook.h"
 #include "identity.h"
 #include "kubepath.h"
+#include "log.h"
 #include "nodepolicy.h"
 #include "plan.h"
 #include "procfs.h"
