@@ -173,26 +173,39 @@ static void execute_one(struct agent *a, const struct mq_action *act, char *resu
  * NOTE_EVERY_MS is enough for the log. */
 #define NOTE_EVERY_MS 10000
 
-static void note(struct agent *a, const struct mq_snapshot *snap, const struct mq_action *act,
-                 char *result, size_t size) {
-        (void)snprintf(result, size, "note");
-        if (a->cnt.actions[MQ_ACT_NOTE] > 0 && snap->now_ms < a->last_note_ms + NOTE_EVERY_MS)
+/* The action's line, or for `once --act` its result text. */
+static void report(struct agent *a, const struct log_timing *t, const struct mq_snapshot *snap,
+                   const struct mq_action *act, const char *target, const char *value,
+                   const char *result, char *ret_result) {
+        const struct mq_pod *pod = mq_snapshot_find_pod(snap, act->pod_uid);
+        const char *name = mq_action_name(act->kind);
+        if (!ret_result) {
+                log_action(a, t, snap, pod, name, target, value, act->reason, result);
                 return;
-        a->last_note_ms = snap->now_ms;
-        a->cnt.actions[MQ_ACT_NOTE]++;
-        log_action(a, snap, mq_snapshot_find_pod(snap, act->pod_uid), mq_action_name(act->kind),
-                   act->cgroup, NULL, act->reason, result);
+        }
+        log_action_remember(a, pod, name, target, value, act->reason, result);
+        (void)snprintf(ret_result, ACT_RESULT_MAX, "%s", result);
 }
 
-void act_execute_all(struct agent *a, const struct mq_snapshot *snap, const struct mq_actions *acts,
-                     char (*results)[160]) {
+static void note(struct agent *a, const struct log_timing *t, const struct mq_snapshot *snap,
+                 const struct mq_action *act, char *ret_result) {
+        if (a->cnt.actions[MQ_ACT_NOTE] > 0 && snap->now_ms < a->last_note_ms + NOTE_EVERY_MS) {
+                if (ret_result)
+                        (void)snprintf(ret_result, ACT_RESULT_MAX, "note");
+                return;
+        }
+        a->last_note_ms = snap->now_ms;
+        a->cnt.actions[MQ_ACT_NOTE]++;
+        report(a, t, snap, act, act->cgroup, NULL, "note", ret_result);
+}
+
+void act_execute_all(struct agent *a, const struct log_timing *t, const struct mq_snapshot *snap,
+                     const struct mq_actions *acts, char (*results)[ACT_RESULT_MAX]) {
         for (size_t i = 0; i < acts->n; i++) {
                 const struct mq_action *act = &acts->v[i];
-                char result[160], target[600], value[24];
+                char result[ACT_RESULT_MAX], target[600], value[24];
                 if (act->kind == MQ_ACT_NOTE) {
-                        note(a, snap, act, result, sizeof(result));
-                        if (results)
-                                memcpy(results[i], result, sizeof(result));
+                        note(a, t, snap, act, results ? results[i] : NULL);
                         continue;
                 }
                 (void)snprintf(target, sizeof(target), "%s/%s", act->cgroup, file_of(act->kind));
@@ -202,17 +215,15 @@ void act_execute_all(struct agent *a, const struct mq_snapshot *snap, const stru
                         cgroup_format_u64(act->value, value);
                 if ((unsigned)act->kind < _MQ_ACT_MAX)
                         a->cnt.actions[act->kind]++;
-                a->write_start_us = agent_now_us();
+                struct log_timing timed = t ? *t : (struct log_timing){0};
+                timed.write_start_us = agent_now_us();
                 if (agent_dry_run(a))
                         (void)snprintf(result, sizeof(result), "dry-run");
                 else
                         execute_one(a, act, result, sizeof(result));
-                a->write_end_us = agent_now_us();
+                timed.write_end_us = agent_now_us();
                 stats_count_action(&a->stats, act, agent_result_of(result),
-                                   a->wake_us ? a->write_end_us - a->wake_us : 0);
-                log_action(a, snap, mq_snapshot_find_pod(snap, act->pod_uid),
-                           mq_action_name(act->kind), target, value, act->reason, result);
-                if (results)
-                        memcpy(results[i], result, sizeof(result));
+                                   timed.wake_us ? timed.write_end_us - timed.wake_us : 0);
+                report(a, &timed, snap, act, target, value, result, results ? results[i] : NULL);
         }
 }

@@ -101,6 +101,20 @@ struct agent_recent {
         char reason[448];
 };
 
+/* Pods created lately: a usage pass reads their usage first, the usual
+ * sudden growers (refresh-pods.c). Kept across wakeups. */
+#define AGENT_BORN_MAX 16
+struct agent_born {
+        struct {
+                char uid[MQ_POD_UID_MAX];
+                uint64_t ms;
+        } v[AGENT_BORN_MAX];
+        size_t n; /* total ever; ring index = n % AGENT_BORN_MAX */
+};
+
+/* The daemon's long-lived state, from agent_open() to agent_close(): what
+ * one wakeup needs only while it runs (its timing, a refresh's index)
+ * travels in contexts of its own (log.h, refresh-ctx.h). */
 struct agent {
         struct agent_opts opts;
         struct mq_config cfg;
@@ -116,20 +130,7 @@ struct agent {
         struct mq_podwatch events_watch; /* pods whose memory.events changed (watch.c) */
         struct agent_pod_changes pod_changes;
         struct agent_usage usage;
-        bool usage_deferred; /* the last refresh ranked on old usage where it mattered */
-        /* Pods created lately, the first read of a usage pass (refresh-pods.c). */
-        struct {
-                char uid[MQ_POD_UID_MAX];
-                uint64_t ms;
-        } recent_born[16];
-        size_t n_born; /* total ever; ring index = n_born % 16 */
-        /* During a refresh: each pod's decision state by its index in the
-         * snapshot, found once instead of a search per question (refresh.c). */
-        struct {
-                const struct mq_pod *base;
-                size_t n;
-                const struct mq_pod_state **of;
-        } state_index;
+        struct agent_born born;
         struct agent_counters cnt;
         struct agent_stats stats; /* labelled counts for the metrics (stats.h) */
         int vmstat_fd;            /* /proc/vmstat, kept open (oomwatch.c) */
@@ -139,15 +140,11 @@ struct agent {
         uint64_t start_ms;
         bool warned_no_reclaim, warned_no_kill;
         uint64_t last_note_ms;
-        uint64_t wake_us; /* CLOCK_MONOTONIC when epoll_wait last returned, 0 in `once` */
-        uint64_t write_start_us, write_end_us; /* around the action being logged (act.c) */
-        uint64_t scan_done_us, decide_done_us; /* this cycle's snapshot and decision (loop.c) */
         char boot_id[40]; /* kernel boot_id: persisted state is valid within one boot */
         /* Container cgroups whose memory.high the livelock guard raised:
          * reconcile must not put the record's value back under it. */
         size_t n_overrides;
         char (*overrides)[512];
-        bool quiet; /* `once`: actions go into its JSON document, not log lines */
         const char *psi_node_mode, *psi_kubepods_mode; /* "trigger", "timer" */
 };
 

@@ -140,15 +140,43 @@ static struct json_object *value_object(const char *value) {
         return report_text(value);
 }
 
-void log_action(struct agent *a, const struct mq_snapshot *snap, const struct mq_pod *pod,
-                const char *action, const char *target, const char *value, const char *reason,
-                const char *result) {
+void log_action_remember(struct agent *a, const struct mq_pod *pod, const char *action,
+                         const char *target, const char *value, const char *reason,
+                         const char *result) {
         char time[32];
         log_time_text(time);
-        if (a)
-                remember(a, time, pod, action, target, value, reason, result);
-        if (a && a->quiet)
-                return;
+        remember(a, time, pod, action, target, value, reason, result);
+}
+
+/* Wake-to-action latency: from epoll_wait returning to this write being
+ * done (the figure the bench reports), and to the write being issued: the
+ * kernel may reclaim inside a memory.high write. */
+static void add_timing(struct json_object *o, const struct log_timing *t) {
+        json_object_object_add(o, "since_wakeup_us",
+                               json_object_new_uint64(agent_now_us() - t->wake_us));
+        /* Where the time went: the snapshot, the decision, the write
+         * (decide_us includes a second read when the decision asked for
+         * current usage first). */
+        if (t->scan_done_us >= t->wake_us && t->decide_done_us >= t->scan_done_us) {
+                json_object_object_add(o, "scan_us",
+                                       json_object_new_uint64(t->scan_done_us - t->wake_us));
+                json_object_object_add(o, "decide_us",
+                                       json_object_new_uint64(t->decide_done_us - t->scan_done_us));
+        }
+        if (t->write_start_us >= t->wake_us && t->write_end_us >= t->write_start_us) {
+                json_object_object_add(o, "issued_after_us",
+                                       json_object_new_uint64(t->write_start_us - t->wake_us));
+                json_object_object_add(o, "write_us",
+                                       json_object_new_uint64(t->write_end_us - t->write_start_us));
+        }
+}
+
+void log_action(struct agent *a, const struct log_timing *t, const struct mq_snapshot *snap,
+                const struct mq_pod *pod, const char *action, const char *target, const char *value,
+                const char *reason, const char *result) {
+        char time[32];
+        log_time_text(time);
+        remember(a, time, pod, action, target, value, reason, result);
 
         struct json_object *o = json_object_new_object();
         json_object_object_add(o, "time", report_text(time));
@@ -161,33 +189,8 @@ void log_action(struct agent *a, const struct mq_snapshot *snap, const struct mq
         if (reason)
                 json_object_object_add(o, "reason", report_text(reason));
         json_object_object_add(o, "result", report_text(result));
-        /* Wake-to-action latency: from epoll_wait returning to this write
-         * being done (the figure the bench reports), and to the write being
-         * issued: the kernel may reclaim inside a memory.high write. */
-        if (a && a->wake_us) {
-                json_object_object_add(o, "since_wakeup_us",
-                                       json_object_new_uint64(agent_now_us() - a->wake_us));
-                /* Where the time went: the snapshot, the decision, the
-                 * write (decide_us includes a second read when the decision
-                 * asked for current usage first). */
-                if (a->scan_done_us >= a->wake_us && a->decide_done_us >= a->scan_done_us) {
-                        json_object_object_add(
-                                o, "scan_us", json_object_new_uint64(a->scan_done_us - a->wake_us));
-                        json_object_object_add(
-                                o, "decide_us",
-                                json_object_new_uint64(a->decide_done_us - a->scan_done_us));
-                }
-                if (a->write_start_us >= a->wake_us && a->write_end_us >= a->write_start_us) {
-                        json_object_object_add(
-                                o, "issued_after_us",
-                                json_object_new_uint64(a->write_start_us - a->wake_us));
-                        json_object_object_add(
-                                o, "write_us",
-                                json_object_new_uint64(a->write_end_us - a->write_start_us));
-                }
-        }
-        if (a)
-                a->write_start_us = a->write_end_us = 0;
+        if (t && t->wake_us)
+                add_timing(o, t);
         log_json_line(o);
         json_object_put(o);
 }

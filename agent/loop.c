@@ -42,6 +42,13 @@ int urgency(enum mq_trigger t) {
         }
 }
 
+/* One wakeup's snapshot and how it was taken; lives for the wakeup. */
+struct wakeup_snapshot {
+        struct mq_snapshot snap;
+        bool partial;        /* the fast path served it (refresh.c) */
+        bool usage_deferred; /* ranked on old usage where it could act: read it after */
+};
+
 static bool acted(const struct mq_actions *acts) {
         for (size_t i = 0; i < acts->n; i++)
                 if (acts->v[i].kind != MQ_ACT_NOTE)
@@ -88,17 +95,18 @@ static int full_scan(struct loop *l, enum mq_trigger trigger, struct mq_snapshot
 
 /* The decision refused to kill on a ranking by old usage (-ESTALE): read
  * the usage, or every pod, and decide again. */
-static int decide_again(struct loop *l, struct mq_snapshot *snap, bool *partial,
-                        struct mq_actions *acts) {
+static int decide_again(struct loop *l, struct wakeup_snapshot *w, struct mq_actions *acts) {
         struct mq_error err = {{0}};
-        int r = refresh_snapshot_usage(l->a, snap, &err);
+        int r = refresh_snapshot_usage(l->a, &w->snap, &err);
+        if (r == 0)
+                w->usage_deferred = false;
         if (r == -EAGAIN) {
                 struct mq_snapshot full;
-                r = full_scan(l, snap->trigger, &full, &err);
+                r = full_scan(l, w->snap.trigger, &full, &err);
                 if (r == 0) {
-                        snapshot_done(snap);
-                        *snap = full;
-                        *partial = false;
+                        snapshot_done(&w->snap);
+                        w->snap = full;
+                        w->partial = false;
                         l->a->cnt.scans++;
                 }
         }
@@ -106,10 +114,9 @@ static int decide_again(struct loop *l, struct mq_snapshot *snap, bool *partial,
                 log_warn("scan failed: %s", err.msg);
                 return r;
         }
-        return mq_decide(&l->a->cfg, snap, &l->a->st, acts);
+        return mq_decide(&l->a->cfg, &w->snap, &l->a->st, acts);
 }
 
-/* Scan, decide, act; reconcile and propagate when due. */
 /* New or changed records (inotify on the state dir) replace the loaded set. */
 static void reload_records(struct loop *l) {
         struct agent *a = l->a;
@@ -130,44 +137,47 @@ static void reload_records(struct loop *l) {
 }
 
 /* The wakeup's snapshot: the fast path when it can serve, else a full scan.
- * *ret_partial: the fast path served it. A headroom below the reclaim line
- * makes any wakeup but a PSI trigger's a watermark one. */
-static int take_snapshot(struct loop *l, enum mq_trigger trigger, struct mq_snapshot *ret,
-                         bool *ret_partial) {
+ * A headroom below the reclaim line makes any wakeup but a PSI trigger's a
+ * watermark one. */
+static int take_snapshot(struct loop *l, enum mq_trigger trigger, struct log_timing *t,
+                         struct wakeup_snapshot *ret) {
         struct agent *a = l->a;
         struct mq_error err = {{0}};
-        int r = fast_path_ok(l, trigger) ? refresh_snapshot(a, trigger, ret, &err) : -EAGAIN;
-        bool partial = r == 0;
+        struct wakeup_snapshot w = {.partial = false};
+        int r = fast_path_ok(l, trigger)
+                        ? refresh_snapshot(a, trigger, &w.snap, &w.usage_deferred, &err)
+                        : -EAGAIN;
+        w.partial = r == 0;
         if (r == -EAGAIN)
-                r = full_scan(l, trigger, ret, &err);
+                r = full_scan(l, trigger, &w.snap, &err);
         l->last_scan_ms = l->last_meminfo_ms = agent_now_ms();
-        a->scan_done_us = agent_now_us();
+        t->scan_done_us = agent_now_us();
         l->pending = false;
         if (r < 0) {
                 log_warn("scan failed: %s", err.msg);
                 return r;
         }
         a->cnt.scans++;
-        a->cnt.partial_scans += partial;
+        a->cnt.partial_scans += w.partial;
         struct mq_headroom hr;
-        mq_headroom_of_snapshot(&a->cfg, ret, &hr);
+        mq_headroom_of_snapshot(&a->cfg, &w.snap, &hr);
         if (trigger != MQ_TRIGGER_PSI_NODE && trigger != MQ_TRIGGER_PSI_KUBEPODS &&
             hr.level != MQ_HEADROOM_OK)
-                ret->trigger = MQ_TRIGGER_WATERMARK;
-        *ret_partial = partial;
+                w.snap.trigger = MQ_TRIGGER_WATERMARK;
+        *ret = w;
         return 0;
 }
 
 /* Decide on the snapshot, persist the state, write the actions; then, when
  * the decision ranked on old usage, read the usage for the next one. */
-static void decide_and_act(struct loop *l, struct mq_snapshot *snap, bool *partial) {
+static void decide_and_act(struct loop *l, struct wakeup_snapshot *w, struct log_timing *t) {
         struct agent *a = l->a;
         struct mq_actions acts = {0};
         bool was_in_episode = a->st.in_episode;
-        int r = mq_decide(&a->cfg, snap, &a->st, &acts);
+        int r = mq_decide(&a->cfg, &w->snap, &a->st, &acts);
         if (r == -ESTALE)
-                r = decide_again(l, snap, partial, &acts);
-        a->decide_done_us = agent_now_us();
+                r = decide_again(l, w, &acts);
+        t->decide_done_us = agent_now_us();
         l->decide_deadline_ms = mq_next_deadline_ms(&a->cfg, &a->st);
         a->cnt.decisions++;
         l->last_decide_ms = l->last_scan_ms;
@@ -181,22 +191,22 @@ static void decide_and_act(struct loop *l, struct mq_snapshot *snap, bool *parti
         if (r == 0 && (acted(&acts) || was_in_episode != a->st.in_episode))
                 save_state(l);
         if (r == 0)
-                act_execute_all(a, snap, &acts, NULL);
+                act_execute_all(a, t, &w->snap, &acts, NULL);
         mq_actions_done(&acts);
         /* Ranked on old usage: read it now, after the writes, so the next
          * wakeup ranks on current figures without paying for it. */
-        if (*partial && a->usage_deferred && refresh_usage_pass(a, snap) == 0)
+        if (w->partial && w->usage_deferred && refresh_usage_pass(a, &w->snap) == 0)
                 a->cnt.usage_passes++;
 }
 
 /* Every reconcile_ms (or at once after a record change): values a record
  * applied that drifted, and protection propagated up the kubepods tree. */
-static void reconcile_due(struct loop *l, struct mq_snapshot *snap) {
+static void reconcile_due(struct loop *l, const struct log_timing *t, struct mq_snapshot *snap) {
         struct agent *a = l->a;
         if (!l->reconcile_now &&
             !(a->cfg.reconcile_ms && l->last_scan_ms >= l->last_reconcile_ms + a->cfg.reconcile_ms))
                 return;
-        reconcile_records(a, snap);
+        reconcile_records(a, t, snap);
         /* Protection comes from the hook's records (a change sets
          * reconcile_now) or from another writer: walking every pod and
          * container for it (~30 ms at 1,000 pods natively) every reconcile_ms
@@ -204,7 +214,7 @@ static void reconcile_due(struct loop *l, struct mq_snapshot *snap) {
          * as often as the full scan. */
         if (l->reconcile_now || l->last_scan_ms >= l->last_propagate_ms + SCAN_FULL_MS) {
                 uint64_t before = a->cnt.propagations + a->cnt.propagation_caps;
-                reconcile_propagate(a, snap);
+                reconcile_propagate(a, t, snap);
                 if (a->cnt.propagations + a->cnt.propagation_caps != before)
                         scan_read_protection(a, snap);
                 l->last_propagate_ms = l->last_scan_ms;
@@ -231,20 +241,21 @@ static void keep_snapshot(struct loop *l, struct mq_snapshot *snap, bool partial
         watch_born(l);
 }
 
-/* One wakeup's work, in order: each step is one duty. */
-static void cycle(struct loop *l, enum mq_trigger trigger) {
-        struct mq_snapshot snap;
-        bool partial = false;
+/* One wakeup's work, in order: each step is one duty. wake_us: when
+ * epoll_wait returned (0: the first cycle, not a wakeup). */
+static void cycle(struct loop *l, enum mq_trigger trigger, uint64_t wake_us) {
+        struct log_timing t = {.wake_us = wake_us};
+        struct wakeup_snapshot w;
 
         reload_records(l);
         if (l->rewatch)
                 watch_dirs(l);
-        if (take_snapshot(l, trigger, &snap, &partial) < 0)
+        if (take_snapshot(l, trigger, &t, &w) < 0)
                 return;
-        decide_and_act(l, &snap, &partial);
-        reconcile_due(l, &snap);
-        oomwatch_check(l->a, &snap, !partial);
-        keep_snapshot(l, &snap, partial);
+        decide_and_act(l, &w, &t);
+        reconcile_due(l, &t, &w.snap);
+        oomwatch_check(l->a, &w.snap, !w.partial);
+        keep_snapshot(l, &w.snap, w.partial);
         /* Re-arm what POLLERR closed (a kubepods cgroup recreated, say). */
         psi_arm_node(l);
         psi_arm_kubepods(l);
@@ -364,7 +375,7 @@ static void loop_close(struct loop *l) {
 /* The watermark timer alone: read /proc/meminfo (one pread) and decide
  * only when the headroom fell below the reclaim line (or is critical by its
  * fill rate). Returns true when that was all there was to do. */
-static bool watermark_only(struct loop *l) {
+static bool watermark_only(struct loop *l, uint64_t wake_us) {
         struct agent *a = l->a;
         struct mq_meminfo mi;
         struct mq_error err = {{0}};
@@ -378,7 +389,7 @@ static bool watermark_only(struct loop *l) {
         agent_headroom(a, &hr);
         if (hr.level == MQ_HEADROOM_OK)
                 return true;
-        cycle(l, MQ_TRIGGER_WATERMARK);
+        cycle(l, MQ_TRIGGER_WATERMARK, wake_us);
         return true;
 }
 
@@ -390,7 +401,7 @@ static void serve_control(struct loop *l, const struct epoll_event *evs, int n) 
                         ctl_server_event(&l->ctl, l->a, evs[i].data.u64, evs[i].events);
 }
 
-static void handle(struct loop *l, const struct epoll_event *evs, int n) {
+static void handle(struct loop *l, const struct epoll_event *evs, int n, uint64_t wake_us) {
         enum mq_trigger best = MQ_TRIGGER_TIMER;
         bool woke = false, timer = false;
         for (int i = 0; i < n; i++) {
@@ -430,15 +441,15 @@ static void handle(struct loop *l, const struct epoll_event *evs, int n) {
         uint64_t now = agent_now_ms();
         bool pressure = best == MQ_TRIGGER_PSI_NODE || best == MQ_TRIGGER_PSI_KUBEPODS;
         if (pressure || (woke && now >= l->last_scan_ms + MIN_EVENT_GAP_MS))
-                cycle(l, best); /* pressure acts at once; other events at most every 100 ms */
+                cycle(l, best, wake_us); /* pressure at once; other events at most every 100 ms */
         else if (woke) {
                 if (!l->pending || urgency(best) > urgency(l->pending_trigger))
                         l->pending_trigger = best;
                 l->pending = true;
-        } else if (timer && (full_cycle_due(l, now) || !watermark_only(l))) {
+        } else if (timer && (full_cycle_due(l, now) || !watermark_only(l, wake_us))) {
                 enum mq_trigger t = l->pending ? l->pending_trigger : MQ_TRIGGER_TIMER;
                 l->a->cnt.wakeups[t]++;
-                cycle(l, t);
+                cycle(l, t, wake_us);
         }
         serve_control(l, evs, n);
 }
@@ -482,7 +493,7 @@ int loop_run(struct agent *a) {
                          a->opts.state_dir, AGENT_STATE_FILE,
                          a->st.in_episode ? " (in a pressure episode)" : "");
         l.reconcile_now = true; /* reconcile and propagate on the first cycle */
-        cycle(&l, MQ_TRIGGER_TIMER);
+        cycle(&l, MQ_TRIGGER_TIMER, 0);
         if (!a->snap.mem_total) {
                 loop_close(&l);
                 return -ENOENT; /* the first scan failed: no PSI, or no meminfo */
@@ -502,7 +513,7 @@ int loop_run(struct agent *a) {
                 arm_timer(&l);
                 struct epoll_event evs[16];
                 int n = epoll_wait(l.epfd, evs, (int)ELEMENTSOF(evs), -1);
-                a->wake_us = agent_now_us();
+                uint64_t wake_us = agent_now_us();
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -510,7 +521,7 @@ int loop_run(struct agent *a) {
                         log_warn("epoll_wait: %s", strerror(-r));
                         break;
                 }
-                handle(&l, evs, n);
+                handle(&l, evs, n, wake_us);
         }
         if (l.stop)
                 save_state(&l);

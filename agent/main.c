@@ -1,21 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* memqos-agent: command line front end. */
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/stat.h>
 
 #include "act.h"
-#include "cgroot.h"
 #include "ctl-client.h"
 #include "ctlproto.h"
 #include "log.h"
 #include "loop.h"
-#include "records.h"
+#include "open.h"
 #include "report.h"
 #include "scan.h"
-#include "usage.h"
 
 enum { EXIT_USAGE = 2 };
 
@@ -127,92 +123,8 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o) {
         return optind;
 }
 
-static int open_dir(const char *path, const char *what, const char *expect) {
-        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                log_plain("cannot open %s \"%s\": %s (expected %s)", what, path, strerror(errno),
-                          expect);
-        return fd;
-}
-
-static void agent_done(struct agent *a) {
-        closep(&a->cg_fd);
-        closep(&a->proc_fd);
-        closep(&a->state_fd);
-        closep(&a->psi_fd);
-        closep(&a->meminfo_fd);
-        closep(&a->vmstat_fd);
-        stats_done(&a->stats);
-        records_done(&a->recs);
-        snapshot_done(&a->snap);
-        mq_podwatch_done(&a->events_watch);
-        free(a->pod_changes.v);
-        usage_done(a);
-        mq_agent_state_done(&a->st);
-        mq_nodepolicy_done(&a->policy);
-        free(a->overrides);
-}
-
-/* memqos acts through cgroup v2 memory files only: on a v1 or hybrid host,
- * or with the memory controller bound to v1, the agent would watch nothing
- * and explain nothing, so it refuses to start rather than look healthy. */
-static int check_host(const struct agent *a) {
-        enum mq_cgroup_host host;
-        int r = mq_cgroup_host_detect(a->cg_fd, mq_assume_cgroup2(), &host);
-        if (r < 0 || host != MQ_HOST_CGROUP2) {
-                log_plain("%s is %s: memqos needs the unified cgroup v2 hierarchy with the "
-                          "memory controller (see README, \"Hosts\")",
-                          a->opts.cgroup_root,
-                          r < 0 ? "unreadable" : mq_cgroup_host_describe(host));
-                return r < 0 ? r : -ENOTSUP;
-        }
-        return 0;
-}
-
-/* Config, root fds, records: what both `run` and `once` start from. */
-static int agent_open(struct agent *a, bool create_state) {
-        struct mq_error err = {{0}};
-        if (agent_config_load(a->opts.config_path, &a->cfg, &err) < 0) {
-                log_message("", err.msg);
-                return -EINVAL;
-        }
-        if (agent_listen_override(a, &err) < 0) {
-                log_message("--metrics-listen: ", err.msg);
-                return -EINVAL;
-        }
-        if (agent_policy_load(a) < 0)
-                return -ENOMEM;
-        a->cg_fd = open_dir(a->opts.cgroup_root, "cgroup root",
-                            "a cgroup v2 mount such as /sys/fs/cgroup");
-        a->proc_fd = open_dir(a->opts.proc_root, "proc root", "procfs such as /proc");
-        if (a->cg_fd < 0 || a->proc_fd < 0)
-                return -ENOENT;
-        if (create_state && mkdir(a->opts.state_dir, 0755) < 0 && errno != EEXIST) {
-                log_plain("cannot create state dir \"%s\": %s", a->opts.state_dir, strerror(errno));
-                return -errno;
-        }
-        a->state_fd = open(a->opts.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (a->state_fd < 0 && (create_state || errno != ENOENT)) {
-                log_plain("cannot open state dir \"%s\": %s", a->opts.state_dir, strerror(errno));
-                return -ENOENT;
-        }
-        if (a->state_fd >= 0) {
-                int r = records_load_all(a->state_fd, &a->recs);
-                if (r < 0)
-                        log_warn("cannot read the records under %s: %s", a->opts.state_dir,
-                                 strerror(-r));
-        }
-        if (check_host(a) < 0)
-                return -ENOTSUP;
-        a->start_ms = agent_now_ms();
-        return 0;
-}
-
-static int cmd_once(struct agent *a) {
-        if (!a->opts.act)
-                a->opts.dry_run = true; /* `once` only shows, unless --act */
-        if (agent_open(a, false) < 0)
-                return 1;
+/* One scan and one decision of an opened agent, as a JSON document. */
+static int once(struct agent *a) {
         struct mq_error err = {{0}};
         int r = scan_snapshot(a, MQ_TRIGGER_ONCE, &a->snap, &err);
         if (r < 0) {
@@ -225,15 +137,14 @@ static int cmd_once(struct agent *a) {
                 log_plain("decision failed: %s", strerror(-r));
                 return 1;
         }
-        char(*results)[160] = NULL;
+        char(*results)[ACT_RESULT_MAX] = NULL;
         if (a->opts.act && acts.n) {
                 results = calloc(acts.n, sizeof(*results));
                 if (!results) {
                         mq_actions_done(&acts);
                         return 1;
                 }
-                a->quiet = true;
-                act_execute_all(a, &a->snap, &acts, results);
+                act_execute_all(a, NULL, &a->snap, &acts, results);
         }
         struct json_object *o = report_once(a, &a->snap, &acts, a->opts.act ? results : NULL);
         printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
@@ -244,15 +155,29 @@ static int cmd_once(struct agent *a) {
         return 0;
 }
 
-static int cmd_run(struct agent *a) {
-        if (agent_open(a, true) < 0)
+static int cmd_once(const struct agent_opts *opts) {
+        struct agent_opts o = *opts;
+        if (!o.act)
+                o.dry_run = true; /* `once` only shows, unless --act */
+        struct agent a;
+        int rc = agent_open(&a, &o, false) < 0 ? 1 : once(&a);
+        agent_close(&a);
+        return rc;
+}
+
+static int cmd_run(const struct agent_opts *opts) {
+        struct agent a;
+        if (agent_open(&a, opts, true) < 0) {
+                agent_close(&a);
                 return 1;
+        }
         /* One JSON line per action: line-buffered even into a pipe. A log
          * reader that goes away must not take the agent with it: EPIPE on
          * the write, not SIGPIPE. */
         (void)setvbuf(stdout, NULL, _IOLBF, 0);
         (void)signal(SIGPIPE, SIG_IGN);
-        int r = loop_run(a);
+        int r = loop_run(&a);
+        agent_close(&a);
         return r < 0 ? 1 : 0;
 }
 
@@ -286,22 +211,12 @@ static int cmd_check_policy(const char *path) {
 }
 
 int main(int argc, char **argv) {
-        struct agent a = {
-                .cg_fd = -1,
-                .proc_fd = -1,
-                .state_fd = -1,
-                .psi_fd = -1,
-                .meminfo_fd = -1,
-                .vmstat_fd = -1,
-                .opts =
-                        {
-                                .cgroup_root =
-                                        mq_env_or("MEMQOS_CGROUP_ROOT", AGENT_DEFAULT_CGROUP_ROOT),
-                                .proc_root = mq_env_or("MEMQOS_PROC_ROOT", AGENT_DEFAULT_PROC_ROOT),
-                                .state_dir = mq_env_or("MEMQOS_STATE_DIR", AGENT_DEFAULT_STATE_DIR),
-                                .policy_path = mq_env_or("MEMQOS_POLICY", MQ_NODEPOLICY_PATH),
-                                .metrics_listen = mq_env_or("MEMQOS_METRICS_LISTEN", NULL),
-                        },
+        struct agent_opts opts = {
+                .cgroup_root = mq_env_or("MEMQOS_CGROUP_ROOT", AGENT_DEFAULT_CGROUP_ROOT),
+                .proc_root = mq_env_or("MEMQOS_PROC_ROOT", AGENT_DEFAULT_PROC_ROOT),
+                .state_dir = mq_env_or("MEMQOS_STATE_DIR", AGENT_DEFAULT_STATE_DIR),
+                .policy_path = mq_env_or("MEMQOS_POLICY", MQ_NODEPOLICY_PATH),
+                .metrics_listen = mq_env_or("MEMQOS_METRICS_LISTEN", NULL),
         };
         /* PSI averages and percentages carry two decimals in the kernel's text. */
         (void)json_c_set_serialization_double_format("%.2f", JSON_C_OPTION_GLOBAL);
@@ -318,14 +233,14 @@ int main(int argc, char **argv) {
                 printf("memqos-agent %s\n", MEMQOS_VERSION);
                 return 0;
         }
-        int first = parse_opts(argc - 1, argv + 1, &a.opts);
+        int first = parse_opts(argc - 1, argv + 1, &opts);
         if (first < 0)
                 return EXIT_USAGE;
         char **operands = argv + 1 + first;
         int n_operands = argc - 1 - first;
         bool check = streq(cmd, "check-config") || streq(cmd, "check-policy");
         int want = check || streq(cmd, "explain") ? 1 : 0;
-        if (a.opts.act && !streq(cmd, "once")) {
+        if (opts.act && !streq(cmd, "once")) {
                 log_plain("--act is only for `once`");
                 return EXIT_USAGE;
         }
@@ -349,11 +264,10 @@ int main(int argc, char **argv) {
         else if (streq(cmd, "check-policy"))
                 rc = cmd_check_policy(operands[0]);
         else if (streq(cmd, "status") || streq(cmd, "explain") || streq(cmd, "metrics"))
-                rc = ctl_command(&a.opts, cmd, want ? operands[0] : NULL);
+                rc = ctl_command(&opts, cmd, want ? operands[0] : NULL);
         else if (streq(cmd, "once"))
-                rc = cmd_once(&a);
+                rc = cmd_once(&opts);
         else
-                rc = cmd_run(&a);
-        agent_done(&a);
+                rc = cmd_run(&opts);
         return rc;
 }

@@ -234,8 +234,7 @@ static void explain_one(struct agent *a, const struct mq_snapshot *next,
         json_object_object_add(o, "now", nw);
         json_object_object_add(o, "memqos", memqos_part(a, next, now->uid));
         json_object_object_add(o, "reason", report_text(reason));
-        if (!a->quiet)
-                log_json_line(o);
+        log_json_line(o);
         keep_note(a, o);
         json_object_put(o);
         a->stats.oom_kills[k->scope] += k->kills;
@@ -255,8 +254,7 @@ static void explain_elsewhere(struct agent *a, const struct mq_snapshot *next, u
                 o, "reason",
                 report_text("the kernel OOM killer killed a task outside the pods "
                             "memqos sees (a system process, or a pod already gone)"));
-        if (!a->quiet)
-                log_json_line(o);
+        log_json_line(o);
         keep_note(a, o);
         json_object_put(o);
         a->stats.oom_kills_elsewhere += n;

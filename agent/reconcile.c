@@ -44,8 +44,8 @@ static const struct mq_pod *pod_of(const struct mq_snapshot *snap, const struct 
         return mq_snapshot_find_pod(snap, uid);
 }
 
-static void reconcile_record(struct agent *a, const struct mq_snapshot *snap,
-                             const struct mq_record *rec) {
+static void reconcile_record(struct agent *a, const struct log_timing *t,
+                             const struct mq_snapshot *snap, const struct mq_record *rec) {
         _cleanup_close_ int fd = -1;
         if (!rec->cgroup || cgroup_open_beneath(a->cg_fd, rec->cgroup, &fd, NULL) < 0)
                 return; /* the container is gone; its record is history */
@@ -67,13 +67,15 @@ static void reconcile_record(struct agent *a, const struct mq_snapshot *snap,
                 a->cnt.reconciles++;
                 int r = agent_dry_run(a) ? 0 : cgroup_write_file(fd, file, want);
                 write_result(a, r, result, sizeof(result));
-                log_action(a, snap, pod_of(snap, rec), "reconcile", target, want, reason, result);
+                log_action(a, t, snap, pod_of(snap, rec), "reconcile", target, want, reason,
+                           result);
         }
 }
 
-void reconcile_records(struct agent *a, const struct mq_snapshot *snap) {
+void reconcile_records(struct agent *a, const struct log_timing *t,
+                       const struct mq_snapshot *snap) {
         for (size_t i = 0; i < a->recs.n; i++)
-                reconcile_record(a, snap, &a->recs.v[i]);
+                reconcile_record(a, t, snap, &a->recs.v[i]);
 }
 
 /* One propagation walk over a kubepods tree: first every cgroup with
@@ -88,7 +90,8 @@ struct prop_walk {
         uint64_t cap, page;
         size_t n, alloc;
         struct prop_entry *v;
-        int failed; /* -ENOMEM: the walk is incomplete, write nothing */
+        int failed;                      /* -ENOMEM: the walk is incomplete, write nothing */
+        const struct log_timing *timing; /* the wakeup's, for the log lines */
 };
 
 static void prop_walk_done(struct prop_walk *w) {
@@ -210,7 +213,7 @@ static void write_need(struct agent *a, const struct mq_snapshot *snap, const st
         if (r >= 0 && !agent_dry_run(a))
                 r = cgroup_write_u64(fd, file, need);
         write_result(a, r, result, sizeof(result));
-        log_action(a, snap, NULL, "propagate", target, value, reason, result);
+        log_action(a, w->timing, snap, NULL, "propagate", target, value, reason, result);
 }
 
 static void prop_write(struct agent *a, const struct mq_snapshot *snap, const struct prop_walk *w,
@@ -234,7 +237,7 @@ static void log_cap(struct agent *a, const struct mq_snapshot *snap, const char 
                        "max counts as the cap), above the propagation cap of %s (%u%% of "
                        "MemTotal %s, node policy %s): scaled the ancestors' values to the cap",
                        root, tmin, tlow, value, a->policy.max_share_pct, mt, a->policy.source);
-        log_action(a, snap, NULL, "propagate-cap", target, value, reason,
+        log_action(a, w->timing, snap, NULL, "propagate-cap", target, value, reason,
                    agent_dry_run(a) ? "dry-run" : "ok");
 }
 
@@ -251,8 +254,9 @@ static uint64_t node_mem_total(struct agent *a, const struct mq_snapshot *snap) 
         return parse_meminfo_buf(buf, &mi) == 0 ? mi.mem_total : 0;
 }
 
-static void propagate_root(struct agent *a, const struct mq_snapshot *snap, const char *name,
-                           uint64_t mem_total, uint64_t page) {
+static void propagate_root(struct agent *a, const struct log_timing *t,
+                           const struct mq_snapshot *snap, const char *name, uint64_t mem_total,
+                           uint64_t page) {
         char root[64];
         (void)snprintf(root, sizeof(root), "/%s", name);
         _cleanup_close_ int fd =
@@ -262,6 +266,7 @@ static void propagate_root(struct agent *a, const struct mq_snapshot *snap, cons
         struct prop_walk w = {
                 .cap = mq_protection_cap(mem_total, a->policy.max_share_pct, page),
                 .page = page,
+                .timing = t,
         };
         struct mq_protection total;
         prop_collect(&w, fd, root, 0, &total);
@@ -282,7 +287,8 @@ static void propagate_root(struct agent *a, const struct mq_snapshot *snap, cons
         prop_walk_done(&w);
 }
 
-void reconcile_propagate(struct agent *a, const struct mq_snapshot *snap) {
+void reconcile_propagate(struct agent *a, const struct log_timing *t,
+                         const struct mq_snapshot *snap) {
         if (!a->cfg.propagate_protection)
                 return;
         uint64_t mem_total = node_mem_total(a, snap);
@@ -294,6 +300,6 @@ void reconcile_propagate(struct agent *a, const struct mq_snapshot *snap) {
                 return;
         }
         for (size_t i = 0; i < ELEMENTSOF(scan_kubepods_roots); i++)
-                propagate_root(a, snap, scan_kubepods_roots[i], mem_total,
+                propagate_root(a, t, snap, scan_kubepods_roots[i], mem_total,
                                page > 0 ? (uint64_t)page : 4096);
 }

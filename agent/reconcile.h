@@ -4,11 +4,14 @@
 #pragma once
 
 #include "agent.h"
+#include "log.h"
 
 /* Re-apply each record's "applied" values where the container cgroup's
- * file no longer reads back the same text; count and log each one. */
-void reconcile_records(struct agent *a, const struct mq_snapshot *snap);
+ * file no longer reads back the same text; count and log each one (t: the
+ * wakeup's timing, NULL: none). */
+void reconcile_records(struct agent *a, const struct log_timing *t, const struct mq_snapshot *snap);
 
 /* Raise memory.min/memory.low of every cgroup in the kubepods tree to at
  * least the sum of its children's. */
-void reconcile_propagate(struct agent *a, const struct mq_snapshot *snap);
+void reconcile_propagate(struct agent *a, const struct log_timing *t,
+                         const struct mq_snapshot *snap);

@@ -6,24 +6,25 @@
 #include "refresh.h"
 #include "scan.h"
 #include "usage.h"
+#include "usagebound.h"
 
 #define RECENT_BORN_MS 120000
 
-static void note_born(struct agent *a, const char *uid) {
-        size_t k = a->n_born++ % ELEMENTSOF(a->recent_born);
-        (void)snprintf(a->recent_born[k].uid, sizeof(a->recent_born[k].uid), "%s", uid);
-        a->recent_born[k].ms = agent_now_ms();
+static void note_born(struct agent_born *b, const char *uid, uint64_t now) {
+        size_t k = b->n++ % AGENT_BORN_MAX;
+        (void)snprintf(b->v[k].uid, sizeof(b->v[k].uid), "%s", uid);
+        b->v[k].ms = now;
 }
 
 /* The UIDs of the pods created within RECENT_BORN_MS (a new workload is the
  * usual sudden grower); returns how many. */
-static size_t born_lately(const struct agent *a, uint64_t now,
-                          const char *ret[static ELEMENTSOF(a->recent_born)]) {
-        size_t n = a->n_born < ELEMENTSOF(a->recent_born) ? a->n_born : ELEMENTSOF(a->recent_born);
+static size_t born_lately(const struct agent_born *b, uint64_t now,
+                          const char *ret[static AGENT_BORN_MAX]) {
+        size_t n = b->n < AGENT_BORN_MAX ? b->n : AGENT_BORN_MAX;
         size_t m = 0;
         for (size_t k = 0; k < n; k++)
-                if (now < a->recent_born[k].ms + RECENT_BORN_MS)
-                        ret[m++] = a->recent_born[k].uid;
+                if (now < b->v[k].ms + RECENT_BORN_MS)
+                        ret[m++] = b->v[k].uid;
         return m;
 }
 
@@ -48,7 +49,7 @@ void refresh_apply_pod_changes(struct agent *a, struct mq_snapshot *s, uint8_t *
                 if (!c->born)
                         continue;
                 struct mq_pod *p = &s->pods[s->n_pods];
-                note_born(a, c->uid);
+                note_born(&a->born, c->uid, agent_now_ms());
                 scan_pod_init(p, c->uid, c->cgroup);
                 scan_apply_records_pod(&a->recs, p);
                 mark[s->n_pods++] = NEED_ALL;
@@ -63,33 +64,6 @@ static bool later_group(const struct mq_pod *x, const struct mq_pod *y) {
         return mq_rank_group_cmp(x, y) > 0;
 }
 
-/* A bound on the usage of the pods not read: a parent's memory.current is
- * at least the sum of its children's (cgroup-v2.rst: hierarchical; memory
- * of removed children is reparented, which only makes it larger), so after
- * reading some children, parent - (what they hold) bounds every child not
- * read. QoS-level parents only: the kubepods level also holds the QoS
- * levels. */
-#define BOUNDS_MAX 8
-struct bound {
-        char path[512];
-        uint64_t left; /* parent's memory.current less its children read */
-        bool known;
-};
-
-static int bound_of(struct bound *b, size_t *nb, const char *cgroup) {
-        const char *slash = strrchr(cgroup, '/');
-        size_t len = slash ? (size_t)(slash - cgroup) : 0;
-        for (size_t i = 0; i < *nb; i++)
-                if (strlen(b[i].path) == len && strncmp(b[i].path, cgroup, len) == 0)
-                        return (int)i;
-        if (*nb >= BOUNDS_MAX || len == 0 || len >= sizeof(b[0].path))
-                return -1;
-        memcpy(b[*nb].path, cgroup, len);
-        b[*nb].path[len] = '\0';
-        b[*nb].known = false;
-        return (int)(*nb)++;
-}
-
 static bool is_kubepods_root(const char *path) {
         for (size_t i = 0; i < ELEMENTSOF(scan_kubepods_roots); i++)
                 if (path[0] == '/' && streq(path + 1, scan_kubepods_roots[i]))
@@ -97,66 +71,44 @@ static bool is_kubepods_root(const char *path) {
         return false;
 }
 
-static void read_bounds(const struct agent *a, struct bound *b, size_t nb) {
-        for (size_t i = 0; i < nb; i++) {
-                if (is_kubepods_root(b[i].path))
-                        continue;
-                b[i].known = usage_read_path(a, b[i].path, &b[i].left) == 0;
+/* The QoS-level parents' memory.current (policy/usagebound.h); not the
+ * kubepods level's, which also holds the QoS levels. */
+static void read_bounds(const struct refresh_ctx *rc, struct mq_usage_bounds *b) {
+        for (size_t i = 0; i < b->n; i++) {
+                uint64_t v;
+                if (!is_kubepods_root(b->v[i].path) &&
+                    usage_read_path(rc->a, b->v[i].path, &v) == 0)
+                        mq_usage_bound_set(b, (int)i, v);
         }
 }
 
-static void spend(struct bound *b, int k, uint64_t v) {
-        if (k >= 0)
-                b[k].left = b[k].left > v ? b[k].left - v : 0;
-}
-
 struct usage_pass {
-        struct bound b[BOUNDS_MAX];
-        size_t nb;
+        struct mq_usage_bounds b;
         int *bidx;     /* each pod's bound, -1: none */
         uint8_t *done; /* read in this pass */
 };
 
-static int read_one_usage(struct agent *a, struct mq_snapshot *s, struct usage_pass *u,
+static int read_one_usage(const struct refresh_ctx *rc, struct mq_snapshot *s, struct usage_pass *u,
                           uint8_t *mark, size_t i) {
         struct mq_pod *p = &s->pods[i];
-        int r = usage_read(a, p, &p->current);
+        int r = usage_read(rc->a, p, &p->current);
         u->done[i] = 1;
-        a->cnt.usage_reads++;
+        rc->a->cnt.usage_reads++;
         if (refresh_gone(r)) {
                 mark[i] = NEED_GONE;
                 return 0;
         }
         if (r < 0)
                 return -EAGAIN; /* the full scan says what is wrong */
-        spend(u->b, u->bidx[i], p->current);
+        mq_usage_bound_spend(&u->b, u->bidx[i], p->current);
         return 0;
 }
 
-/* Can pod i be passed over? Its usage is at most what its parent has left:
- * below the floor it cannot be a candidate, and in the group of the best
- * candidate read it cannot outrank it with less. Its figure is lowered to
- * that bound. */
-static bool bounded_out(struct mq_snapshot *s, const struct usage_pass *u, size_t i,
-                        const struct mq_pod *best) {
-        int k = u->bidx[i];
-        if (k < 0 || !u->b[k].known)
-                return false;
-        uint64_t left = u->b[k].left;
-        struct mq_pod *p = &s->pods[i];
-        if (left >= MQ_POD_FLOOR_BYTES &&
-            !(best && same_group(best, p) && left < mq_pod_excess(best)))
-                return false;
-        if (p->current > left)
-                p->current = left;
-        return true;
-}
-
 /* The best candidate so far: the lowest group, then the most excess. */
-static const struct mq_pod *better(const struct agent *a, const struct mq_snapshot *s,
+static const struct mq_pod *better(const struct refresh_ctx *rc, const struct mq_snapshot *s,
                                    const uint8_t *mark, size_t i, const struct mq_pod *best) {
         const struct mq_pod *p = &s->pods[i];
-        if (mark[i] == NEED_GONE || !refresh_candidate(a, p))
+        if (mark[i] == NEED_GONE || !refresh_candidate(rc, p))
                 return best;
         if (!best || later_group(best, p) ||
             (same_group(best, p) && mq_pod_excess(p) > mq_pod_excess(best)))
@@ -171,53 +123,54 @@ static const struct mq_pod *better(const struct agent *a, const struct mq_snapsh
  * read first (the usual suspects of sudden growth), then the rest in the
  * last rank order, each only while its QoS level's bound leaves room for it
  * to matter. */
-static int usage_pass(struct agent *a, struct mq_snapshot *s, const size_t *order, uint8_t *mark,
-                      struct usage_pass *u) {
+static int usage_pass(const struct refresh_ctx *rc, struct mq_snapshot *s, const size_t *order,
+                      uint8_t *mark, struct usage_pass *u) {
         for (size_t i = 0; i < s->n_pods; i++)
-                u->bidx[i] = bound_of(u->b, &u->nb, s->pods[i].cgroup);
-        read_bounds(a, u->b, u->nb);
+                u->bidx[i] = mq_usage_bound_of(&u->b, s->pods[i].cgroup);
+        read_bounds(rc, &u->b);
         const struct mq_pod *best = NULL;
-        const char *recent[ELEMENTSOF(a->recent_born)];
-        size_t n_recent = born_lately(a, agent_now_ms(), recent);
+        const char *recent[AGENT_BORN_MAX];
+        size_t n_recent = born_lately(&rc->a->born, agent_now_ms(), recent);
         for (size_t i = 0; i < s->n_pods; i++)
                 if (mark[i] != NEED_GONE &&
                     ((n_recent && among(s->pods[i].uid, recent, n_recent)) ||
-                     (mark[i] == NEED_ALL && !refresh_state_of(a, &s->pods[i])))) {
-                        int r = read_one_usage(a, s, u, mark, i);
+                     (mark[i] == NEED_ALL && !refresh_state_of(rc, &s->pods[i])))) {
+                        int r = read_one_usage(rc, s, u, mark, i);
                         if (r < 0)
                                 return r;
-                        best = better(a, s, mark, i, best);
+                        best = better(rc, s, mark, i, best);
                 }
         for (size_t k = 0; k < s->n_pods; k++) {
                 size_t i = order[k];
                 struct mq_pod *p = &s->pods[i];
                 if (best && later_group(p, best))
                         break; /* the rank order holds no earlier group past here */
-                if (mq_pod_protected(&a->cfg, p) || mark[i] == NEED_GONE)
+                if (mq_pod_protected(&rc->a->cfg, p) || mark[i] == NEED_GONE)
                         continue;
-                if (!u->done[i] && !bounded_out(s, u, i, best)) {
-                        int r = read_one_usage(a, s, u, mark, i);
+                if (!u->done[i] && !mq_usage_bounded_out(&u->b, u->bidx[i], p, best)) {
+                        int r = read_one_usage(rc, s, u, mark, i);
                         if (r < 0)
                                 return r;
                 }
-                best = better(a, s, mark, i, best);
+                best = better(rc, s, mark, i, best);
         }
         return 0;
 }
 
-int refresh_read_usage(struct agent *a, struct mq_snapshot *s, const size_t *order, uint8_t *mark) {
-        struct usage_pass u = {.nb = 0};
+int refresh_read_usage(const struct refresh_ctx *rc, struct mq_snapshot *s, const size_t *order,
+                       uint8_t *mark) {
+        struct usage_pass u = {.b = {.n = 0}};
         u.bidx = calloc(s->n_pods + 1, sizeof(*u.bidx));
         u.done = calloc(s->n_pods + 1, sizeof(*u.done));
-        int r = u.bidx && u.done ? usage_pass(a, s, order, mark, &u) : -ENOMEM;
+        int r = u.bidx && u.done ? usage_pass(rc, s, order, mark, &u) : -ENOMEM;
         free(u.bidx);
         free(u.done);
         return r;
 }
 
-bool refresh_has_candidate(const struct agent *a, const struct mq_snapshot *s) {
+bool refresh_has_candidate(const struct refresh_ctx *rc, const struct mq_snapshot *s) {
         for (size_t i = 0; i < s->n_pods; i++)
-                if (refresh_candidate(a, &s->pods[i]))
+                if (refresh_candidate(rc, &s->pods[i]))
                         return true;
         return false;
 }
@@ -228,7 +181,9 @@ int refresh_usage_pass(struct agent *a, struct mq_snapshot *s) {
         int r = -ENOMEM;
         if (order && mark) {
                 mq_rank_pods(s, order);
-                r = refresh_read_usage(a, s, order, mark);
+                /* after the decision: the states are final, no index */
+                struct refresh_ctx rc = {.a = a};
+                r = refresh_read_usage(&rc, s, order, mark);
         }
         free(order);
         free(mark);

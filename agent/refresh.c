@@ -17,43 +17,12 @@
 #include "kubepath.h"
 #include "memstat.h"
 #include "psi.h"
+#include "refresh-ctx.h"
 #include "refresh-int.h"
 #include "refresh.h"
 #include "scan.h"
 
 #define REFRESH_MAX 16 /* more pods to read in full: a full scan instead */
-
-static int cmp_uid(const void *key, const void *elem) {
-        return strcmp(key, ((const struct mq_pod_state *)elem)->uid);
-}
-
-const struct mq_pod_state *refresh_state_of(const struct agent *a, const struct mq_pod *p) {
-        if (a->state_index.of && p >= a->state_index.base &&
-            p < a->state_index.base + a->state_index.n)
-                return a->state_index.of[p - a->state_index.base];
-        return bsearch(p->uid, a->st.pods, a->st.n_pods, sizeof(*a->st.pods), cmp_uid);
-}
-
-/* Index the states of s's pods (a->st does not change during a refresh). */
-static int index_states(struct agent *a, const struct mq_snapshot *s) {
-        const struct mq_pod_state **of = calloc(s->n_pods + 1, sizeof(const struct mq_pod_state *));
-        if (!of)
-                return -ENOMEM;
-        for (size_t i = 0; i < s->n_pods; i++)
-                of[i] = bsearch(s->pods[i].uid, a->st.pods, a->st.n_pods, sizeof(*a->st.pods),
-                                cmp_uid);
-        a->state_index.base = s->pods;
-        a->state_index.n = s->n_pods;
-        a->state_index.of = of;
-        return 0;
-}
-
-static void index_done(struct agent *a) {
-        free(a->state_index.of);
-        a->state_index.of = NULL;
-        a->state_index.base = NULL;
-        a->state_index.n = 0;
-}
 
 /* The livelock guard samples a pod's memory.events (and memory.pressure)
  * every MQ_LIVELOCK_SAMPLE_MS. Above the reclaim watermark the pressure test
@@ -63,44 +32,28 @@ static void index_done(struct agent *a) {
  * reads the pod's PSI only once the high events rose or while it counts
  * (decide-livelock.c: guard_one()). A kill to confirm, a stuck count under
  * way or a pod without state yet (a baseline): a full read. */
-static enum need must_read(const struct agent *a, const struct mq_pod *p, uint64_t now, bool held,
-                           size_t *unchanged) {
-        const struct mq_pod_state *ps = refresh_state_of(a, p);
+static enum need must_read(const struct refresh_ctx *rc, const struct mq_pod *p, uint64_t now,
+                           bool held, size_t *unchanged) {
+        const struct mq_pod_state *ps = refresh_state_of(rc, p);
         if (!ps || ps->step == MQ_STEP_KILL || ps->stuck_since_ms)
                 return NEED_ALL;
         if (!held && now < ps->livelock_sample_ms + MQ_LIVELOCK_SAMPLE_MS)
                 return NEED_NONE;
-        if (mq_podwatch_changed(&a->events_watch, p->uid))
+        if (mq_podwatch_changed(&rc->a->events_watch, p->uid))
                 return NEED_SAMPLE;
         (*unchanged)++;
         return p->events.high != ps->last_events_high || ps->last_rise_ms ? NEED_PSI : NEED_NONE;
-}
-
-enum mq_headroom_level refresh_level(const struct agent *a, const struct mq_snapshot *s) {
-        struct mq_headroom hr;
-        mq_headroom_of_snapshot(&a->cfg, s, &hr);
-        return hr.level;
-}
-
-/* A pod whose figures the ladder needs (mq_pod_candidate()). Whether it is
- * worth a kill (mq_pod_killable()) is not asked here: a pod's anon as of its
- * last memory.stat read is no guide (a pod that started growing after it was
- * read shows none, and was never read again: seen in the VM, where the
- * growers were passed over and the kernel OOM-killed). */
-bool refresh_candidate(const struct agent *a, const struct mq_pod *p) {
-        const struct mq_pod_state *ps = refresh_state_of(a, p);
-        return mq_pod_candidate(&a->cfg, p, ps ? ps->step : MQ_STEP_NONE);
 }
 
 /* The first k candidates in rank order (k <= REFRESH_CANDIDATES), by one
  * pass over the pods instead of a sort: a wakeup needs the front of the
  * ranking, and sorting 1,000 pods several times per wakeup was a large part
  * of its cost. Pods marked gone are skipped. Returns how many. */
-static size_t first_candidates(const struct agent *a, const struct mq_snapshot *s,
+static size_t first_candidates(const struct refresh_ctx *rc, const struct mq_snapshot *s,
                                const uint8_t *mark, size_t ret[static REFRESH_CANDIDATES]) {
         size_t n = 0;
         for (size_t i = 0; i < s->n_pods; i++) {
-                if (mark[i] == NEED_GONE || !refresh_candidate(a, &s->pods[i]))
+                if (mark[i] == NEED_GONE || !refresh_candidate(rc, &s->pods[i]))
                         continue;
                 size_t j = n < REFRESH_CANDIDATES ? n++ : REFRESH_CANDIDATES;
                 /* Insert i among the kept ones; j == K: i must beat the last. */
@@ -128,29 +81,25 @@ static uint8_t candidate_need(uint8_t mark) {
  * lowest-ranked candidates only when the ladder may act. -EAGAIN when too
  * many need a full read. *unchanged: memory.events files left unread since
  * no event changed them. */
-static int pick(const struct agent *a, const struct mq_snapshot *s, uint8_t *mark, bool may_act,
-                enum mq_headroom_level level, size_t *unchanged) {
+static int pick(const struct refresh_ctx *rc, const struct mq_snapshot *s, uint8_t *mark,
+                bool may_act, enum mq_headroom_level level, size_t *unchanged) {
         /* Above the reclaim line the decision sets PSI stall aside when a
          * pod is held at memory.high (decide.c: assess()): every pod's
          * events count then. */
         bool held = s->trigger != MQ_TRIGGER_WATERMARK && level == MQ_HEADROOM_OK;
         for (size_t i = 0; i < s->n_pods; i++) {
-                enum need m = must_read(a, &s->pods[i], s->now_ms, held, unchanged);
+                enum need m = must_read(rc, &s->pods[i], s->now_ms, held, unchanged);
                 if (mark[i] < m)
                         mark[i] = (uint8_t)m;
         }
         size_t first[REFRESH_CANDIDATES];
-        size_t k = may_act ? first_candidates(a, s, mark, first) : 0;
+        size_t k = may_act ? first_candidates(rc, s, mark, first) : 0;
         for (size_t j = 0; j < k; j++)
                 mark[first[j]] = candidate_need(mark[first[j]]);
         size_t n = 0;
         for (size_t i = 0; i < s->n_pods; i++)
                 n += mark[i] == NEED_ALL;
         return n > REFRESH_MAX ? -EAGAIN : 0;
-}
-
-bool refresh_gone(int r) {
-        return r == -ENOENT || r == -ENODEV; /* as scan.c: vanished() */
 }
 
 static int read_psi(int fd, struct mq_pod *pod, char *big) {
@@ -210,20 +159,21 @@ static int read_level(int fd, struct mq_pod *pod, const struct mq_pod_state *ps,
 /* Read a pod afresh; 1 when it is gone (a full scan would skip it). The
  * memory.events just read is current: clear its flag (the inotify events up
  * to now were drained before this wakeup's reads). */
-static int read_one(struct agent *a, struct mq_pod *pod, enum need need, char *big) {
-        _cleanup_close_ int fd =
-                openat(a->cg_fd, pod->cgroup + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+static int read_one(const struct refresh_ctx *rc, struct mq_pod *pod, enum need need, char *big) {
+        _cleanup_close_ int fd = openat(rc->a->cg_fd, pod->cgroup + 1,
+                                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT ? 1 : -errno;
-        int r = read_level(fd, pod, refresh_state_of(a, pod), need, big);
+        int r = read_level(fd, pod, refresh_state_of(rc, pod), need, big);
         if (r == 0 && (need == NEED_SAMPLE || need == NEED_ALL))
-                mq_podwatch_clear(&a->events_watch, pod->uid);
+                mq_podwatch_clear(&rc->a->events_watch, pod->uid);
         return r == -ENOENT ? 1 : r;
 }
 
 /* Read the pods marked `level` (NEED_NONE: every marked pod); mark the
  * ones found gone. */
-static int read_marked(struct agent *a, struct mq_snapshot *s, uint8_t *mark, enum need level) {
+static int read_marked(const struct refresh_ctx *rc, struct mq_snapshot *s, uint8_t *mark,
+                       enum need level) {
         char *big = malloc(BIG_FILE_MAX);
         if (!big)
                 return -ENOMEM;
@@ -232,7 +182,7 @@ static int read_marked(struct agent *a, struct mq_snapshot *s, uint8_t *mark, en
                 if (mark[i] == NEED_NONE || mark[i] == NEED_GONE ||
                     (level != NEED_NONE && mark[i] != level))
                         continue;
-                r = read_one(a, &s->pods[i], mark[i], big);
+                r = read_one(rc, &s->pods[i], mark[i], big);
                 if (r == 1)
                         mark[i] = NEED_GONE;
         }
@@ -241,7 +191,7 @@ static int read_marked(struct agent *a, struct mq_snapshot *s, uint8_t *mark, en
 }
 
 /* Drop the pods found gone, as a full scan would not have them. */
-static void compact(struct agent *a, struct mq_snapshot *s, uint8_t *mark) {
+static void compact(struct refresh_ctx *rc, struct mq_snapshot *s, uint8_t *mark) {
         size_t w = 0;
         for (size_t i = 0; i < s->n_pods; i++) {
                 if (mark[i] == NEED_GONE) {
@@ -250,21 +200,23 @@ static void compact(struct agent *a, struct mq_snapshot *s, uint8_t *mark) {
                 }
                 if (w != i) { /* ~1 KiB a pod: copy only what moves */
                         s->pods[w] = s->pods[i];
-                        if (a->state_index.of && i < a->state_index.n)
-                                a->state_index.of[w] = a->state_index.of[i];
+                        if (rc->state_of && i < rc->n)
+                                rc->state_of[w] = rc->state_of[i];
                         mark[w] = mark[i];
                 }
                 w++;
         }
-        s->n_pods = a->state_index.n = w;
+        s->n_pods = w;
+        if (rc->state_of)
+                rc->n = w;
 }
 
 /* With fresh figures the ranking may move: the pods the ladder tries first
  * must be ones just read, or it could act on stale numbers. */
-static bool first_are_fresh(const struct agent *a, const struct mq_snapshot *s,
+static bool first_are_fresh(const struct refresh_ctx *rc, const struct mq_snapshot *s,
                             const uint8_t *mark) {
         size_t first[REFRESH_CANDIDATES];
-        size_t k = first_candidates(a, s, mark, first);
+        size_t k = first_candidates(rc, s, mark, first);
         for (size_t j = 0; j < k; j++)
                 if (mark[first[j]] < NEED_LIMITS || mark[first[j]] == NEED_GONE)
                         return false;
@@ -275,53 +227,53 @@ static bool first_are_fresh(const struct agent *a, const struct mq_snapshot *s,
  * the emergency throttle caps every eligible pod holding anonymous memory
  * that is not throttled yet (decide-ladder.c: emergency_throttle()): it
  * needs their usage and limits now, not as of the last scan. */
-static int read_for_emergency(struct agent *a, struct mq_snapshot *s, uint8_t *mark) {
-        if (mq_kill_allowed(&a->cfg, &a->st, s))
+static int read_for_emergency(struct refresh_ctx *rc, struct mq_snapshot *s, uint8_t *mark) {
+        if (mq_kill_allowed(&rc->a->cfg, &rc->a->st, s))
                 return 0;
         size_t n = 0;
         for (size_t i = 0; i < s->n_pods; i++) {
-                const struct mq_pod_state *ps = refresh_state_of(a, &s->pods[i]);
-                if (refresh_candidate(a, &s->pods[i]) && (!ps || ps->step < MQ_STEP_THROTTLE) &&
+                const struct mq_pod_state *ps = refresh_state_of(rc, &s->pods[i]);
+                if (refresh_candidate(rc, &s->pods[i]) && (!ps || ps->step < MQ_STEP_THROTTLE) &&
                     mark[i] < NEED_LIMITS) {
                         mark[i] = NEED_LIMITS;
                         n++;
                 }
         }
-        int r = n ? read_marked(a, s, mark, NEED_LIMITS) : 0;
-        compact(a, s, mark);
+        int r = n ? read_marked(rc, s, mark, NEED_LIMITS) : 0;
+        compact(rc, s, mark);
         return r;
 }
 
 /* usage_now: read the usage of the pods that can come first before
  * ranking; otherwise the decision ranks on the last figures and may not
  * kill (mq_snapshot.usage_stale). */
-static int refresh(struct agent *a, struct mq_snapshot *s, size_t *order, uint8_t *mark,
+static int refresh(struct refresh_ctx *rc, struct mq_snapshot *s, size_t *order, uint8_t *mark,
                    bool may_act, bool usage_now, size_t *unchanged) {
-        refresh_apply_pod_changes(a, s, mark);
-        enum mq_headroom_level level = refresh_level(a, s);
+        refresh_apply_pod_changes(rc->a, s, mark);
+        enum mq_headroom_level level = refresh_level(&rc->a->cfg, s);
         bool critical = level == MQ_HEADROOM_CRITICAL;
-        int r = index_states(a, s);
+        int r = refresh_ctx_index(rc, s);
         if (r < 0)
                 return r;
         /* Nothing to act on by the last figures: maybe a pod grew into a
          * candidate, and waiting would lose the wakeup. */
-        if (may_act && !usage_now && !refresh_has_candidate(a, s))
+        if (may_act && !usage_now && !refresh_has_candidate(rc, s))
                 usage_now = true;
         if (usage_now) {
                 mq_rank_pods(s, order);
-                r = refresh_read_usage(a, s, order, mark);
+                r = refresh_read_usage(rc, s, order, mark);
         }
         s->usage_stale = !usage_now;
         if (r == 0)
-                r = pick(a, s, mark, may_act, level, unchanged);
+                r = pick(rc, s, mark, may_act, level, unchanged);
         if (r == 0)
-                r = read_marked(a, s, mark, NEED_NONE);
+                r = read_marked(rc, s, mark, NEED_NONE);
         if (r < 0)
                 return r;
-        compact(a, s, mark);
-        if (critical && (r = read_for_emergency(a, s, mark)) < 0)
+        compact(rc, s, mark);
+        if (critical && (r = read_for_emergency(rc, s, mark)) < 0)
                 return r;
-        return !may_act || first_are_fresh(a, s, mark) ? 0 : -EAGAIN;
+        return !may_act || first_are_fresh(rc, s, mark) ? 0 : -EAGAIN;
 }
 
 /* Could the ladder act on this wakeup? A PSI trigger, the headroom below
@@ -330,14 +282,15 @@ static int refresh(struct agent *a, struct mq_snapshot *s, size_t *order, uint8_
 static bool may_act(const struct agent *a, enum mq_trigger trigger, const struct mq_psi *psi,
                     const struct mq_snapshot *s) {
         return trigger == MQ_TRIGGER_PSI_NODE || trigger == MQ_TRIGGER_PSI_KUBEPODS ||
-               refresh_level(a, s) != MQ_HEADROOM_OK || a->st.in_episode ||
+               refresh_level(&a->cfg, s) != MQ_HEADROOM_OK || a->st.in_episode ||
                psi->some_total_us != a->snap.node_psi.some_total_us;
 }
 
 /* Refresh s in place; on failure s stays a valid snapshot (fresher in
- * parts) and the caller takes a full scan. */
+ * parts) and the caller takes a full scan. *ret_deferred: the decision will
+ * rank on old usage where it could act (read it after the writes). */
 static int refresh_in_place(struct agent *a, struct mq_snapshot *s, bool may_act, bool usage_now,
-                            struct mq_error *err) {
+                            bool *ret_deferred, struct mq_error *err) {
         size_t cap = s->n_pods + a->pod_changes.n + 1;
         struct mq_pod *grown = realloc(s->pods, cap * sizeof(*s->pods));
         if (!grown)
@@ -346,20 +299,21 @@ static int refresh_in_place(struct agent *a, struct mq_snapshot *s, bool may_act
         size_t *order = calloc(cap, sizeof(*order));
         uint8_t *mark = calloc(cap, sizeof(*mark));
         size_t unchanged = 0;
-        int r = order && mark ? refresh(a, s, order, mark, may_act, usage_now, &unchanged)
+        struct refresh_ctx rc = {.a = a};
+        int r = order && mark ? refresh(&rc, s, order, mark, may_act, usage_now, &unchanged)
                               : -ENOMEM;
-        index_done(a);
+        refresh_ctx_done(&rc);
         free(order);
         free(mark);
         if (r < 0)
                 return r == -EAGAIN ? r : mq_error_set(err, -r, "refresh: %s", strerror(-r));
         a->cnt.events_unchanged += unchanged;
-        a->usage_deferred = may_act && s->usage_stale;
+        *ret_deferred = may_act && s->usage_stale;
         return 0;
 }
 
 int refresh_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *ret,
-                     struct mq_error *err) {
+                     bool *ret_deferred, struct mq_error *err) {
         if (!a->snap.mem_total || a->pod_changes.overflow)
                 return -EAGAIN;
         struct mq_psi psi;
@@ -377,15 +331,18 @@ int refresh_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapsho
         bool act = may_act(a, trigger, &psi, &s);
         s.node_psi = psi;
         a->snap = (struct mq_snapshot){0};
-        r = refresh_in_place(a, &s, act, false, err);
+        bool deferred;
+        r = refresh_in_place(a, &s, act, false, &deferred, err);
         if (r < 0) {
                 a->snap = s;
                 return r;
         }
         *ret = s;
+        *ret_deferred = deferred;
         return 0;
 }
 
 int refresh_snapshot_usage(struct agent *a, struct mq_snapshot *s, struct mq_error *err) {
-        return refresh_in_place(a, s, true, true, err);
+        bool deferred; /* false: the usage is read before ranking */
+        return refresh_in_place(a, s, true, true, &deferred, err);
 }
