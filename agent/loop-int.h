@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "ctl-server.h"
+#include "dirwatch.h"
 
 #define MIN_EVENT_GAP_MS 100 /* memory.events can change ~50 times a second per pod */
 #define PSI_FALLBACK_MS  1000
@@ -31,9 +32,7 @@ struct loop {
         struct ctl_server ctl;
         struct psi_watch node, kube[2];
         int records_wd;
-        int dir_wds[10];         /* 2 kubepods roots and their 4 QoS directories */
-        char dir_paths[10][128]; /* cgroup path of each dir_wds entry */
-        size_t n_dir_wds;
+        struct mq_dirwatch dirs; /* where pods appear: kubepods and QoS directories */
         bool rewatch, records_dirty, pending, stop;
         enum mq_trigger pending_trigger;
         uint64_t last_scan_ms, last_reconcile_ms, last_decide_ms, last_propagate_ms;
@@ -47,9 +46,6 @@ struct loop {
 
 /* Timer slack: a deadline this close counts as due. */
 #define DUE_SLACK_MS 2
-
-/* Rank of a wakeup source, most urgent highest. */
-int urgency(enum mq_trigger t);
 
 /* trigger.c */
 void psi_close(struct loop *l, struct psi_watch *w);

@@ -24,24 +24,6 @@
 #include "scan.h"
 #include "usage.h"
 
-/* Most urgent first: the order in which simultaneous wakeups are reported. */
-int urgency(enum mq_trigger t) {
-        switch (t) {
-        case MQ_TRIGGER_PSI_NODE:
-                return 6;
-        case MQ_TRIGGER_PSI_KUBEPODS:
-                return 5;
-        case MQ_TRIGGER_WATERMARK:
-                return 4;
-        case MQ_TRIGGER_EVENTS:
-                return 3;
-        case MQ_TRIGGER_RECORD:
-                return 2;
-        default:
-                return 1;
-        }
-}
-
 /* One wakeup's snapshot and how it was taken; lives for the wakeup. */
 struct wakeup_snapshot {
         struct mq_snapshot snap;
@@ -432,7 +414,7 @@ static void handle(struct loop *l, const struct epoll_event *evs, int n, uint64_
                 if (t != MQ_TRIGGER_TIMER) {
                         l->a->cnt.wakeups[t]++;
                         woke = true;
-                        if (urgency(t) > urgency(best))
+                        if (mq_trigger_urgency(t) > mq_trigger_urgency(best))
                                 best = t;
                 }
         }
@@ -443,7 +425,8 @@ static void handle(struct loop *l, const struct epoll_event *evs, int n, uint64_
         if (pressure || (woke && now >= l->last_scan_ms + MIN_EVENT_GAP_MS))
                 cycle(l, best, wake_us); /* pressure at once; other events at most every 100 ms */
         else if (woke) {
-                if (!l->pending || urgency(best) > urgency(l->pending_trigger))
+                if (!l->pending ||
+                    mq_trigger_urgency(best) > mq_trigger_urgency(l->pending_trigger))
                         l->pending_trigger = best;
                 l->pending = true;
         } else if (timer && (full_cycle_due(l, now) || !watermark_only(l, wake_us))) {

@@ -45,10 +45,8 @@ static void watch_pods(struct loop *l) {
 static void watch_dir(struct loop *l, const char *path) {
         int wd = add_watch(l, path, NULL,
                            IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ONLYDIR);
-        if (wd < 0 || l->n_dir_wds >= ELEMENTSOF(l->dir_wds))
+        if (wd < 0 || mq_dirwatch_add(&l->dirs, wd, path) < 0)
                 return;
-        l->dir_wds[l->n_dir_wds] = wd;
-        (void)snprintf(l->dir_paths[l->n_dir_wds++], sizeof(l->dir_paths[0]), "%s", path);
         (void)add_watch(l, path, "memory.events", IN_MODIFY);
 }
 
@@ -59,13 +57,13 @@ static void watch_dir(struct loop *l, const char *path) {
  * inotify_add_watch on a watched inode returns the same wd, so this can run
  * again whenever directories may have appeared. */
 void watch_dirs(struct loop *l) {
-        l->n_dir_wds = 0;
+        l->dirs.n = 0;
         for (size_t i = 0; i < ELEMENTSOF(scan_kubepods_roots); i++) {
                 char root[64];
                 (void)snprintf(root, sizeof(root), "/%s", scan_kubepods_roots[i]);
-                size_t before = l->n_dir_wds;
+                size_t before = l->dirs.n;
                 watch_dir(l, root);
-                if (l->n_dir_wds == before)
+                if (l->dirs.n == before)
                         continue;
                 for (size_t q = 0; q < ELEMENTSOF(scan_qos_dirs); q++) {
                         char qos[128];
@@ -104,10 +102,13 @@ void watch_born(struct loop *l) {
 /* A directory appeared in or left a kubepods or QoS directory: a pod is
  * noted for the next refresh; anything else (a QoS directory) calls for a
  * full scan and new watches. */
-static void on_dir_event(struct loop *l, size_t d, const struct inotify_event *ev) {
+static void on_dir_event(struct loop *l, const char *dir, const struct inotify_event *ev) {
         struct agent_pod_changes *pc = &l->a->pod_changes;
-        char uid[MQ_POD_UID_MAX];
-        if (!ev->len || !(ev->mask & IN_ISDIR) || kube_pod_uid_from_name(ev->name, uid) < 0) {
+        struct agent_pod_change c = {.born = ev->mask & (IN_CREATE | IN_MOVED_TO)};
+        int r = ev->len && (ev->mask & IN_ISDIR)
+                        ? mq_dirwatch_pod(dir, ev->name, c.uid, c.cgroup, sizeof(c.cgroup))
+                        : -EINVAL;
+        if (r == -EINVAL) {
                 l->rewatch = true;
                 return;
         }
@@ -116,24 +117,19 @@ static void on_dir_event(struct loop *l, size_t d, const struct inotify_event *e
                 pc->overflow = l->rewatch = true;
                 return;
         }
-        struct agent_pod_change *c = &pc->v[pc->n];
-        c->born = ev->mask & (IN_CREATE | IN_MOVED_TO);
-        memcpy(c->uid, uid, sizeof(c->uid));
-        int n = snprintf(c->cgroup, sizeof(c->cgroup), "%s/%s", l->dir_paths[d], ev->name);
-        if (n < 0 || (size_t)n >= sizeof(c->cgroup))
-                return;
-        pc->n++;
+        if (r == 0)
+                pc->v[pc->n++] = c;
 }
 
 static bool on_pod_event(struct loop *l, const struct inotify_event *ev) {
-        for (size_t d = 0; d < l->n_dir_wds; d++)
-                if (ev->wd == l->dir_wds[d]) {
-                        /* cgroup v2 refuses rename(2) of a cgroup; moves
-                         * happen in fake trees, treated alike. */
-                        if (ev->mask & (IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM))
-                                on_dir_event(l, d, ev);
-                        return true;
-                }
+        const char *dir = mq_dirwatch_path(&l->dirs, ev->wd);
+        if (dir) {
+                /* cgroup v2 refuses rename(2) of a cgroup; moves happen in
+                 * fake trees, treated alike. */
+                if (ev->mask & (IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM))
+                        on_dir_event(l, dir, ev);
+                return true;
+        }
         (void)mq_podwatch_mark(&l->a->events_watch, ev->wd);
         return !(ev->mask & IN_IGNORED); /* IN_IGNORED: the pod's cgroup is gone */
 }
@@ -156,7 +152,7 @@ enum mq_trigger on_inotify(struct loop *l) {
                                 t = MQ_TRIGGER_EVENTS;
                         } else if (ev->wd == l->records_wd) {
                                 l->records_dirty = true;
-                                if (urgency(MQ_TRIGGER_RECORD) > urgency(t))
+                                if (mq_trigger_urgency(MQ_TRIGGER_RECORD) > mq_trigger_urgency(t))
                                         t = MQ_TRIGGER_RECORD;
                         } else if (on_pod_event(l, ev))
                                 t = MQ_TRIGGER_EVENTS;

@@ -83,6 +83,23 @@ const char *mq_trigger_name(enum mq_trigger t) {
         return trigger_names[t];
 }
 
+int mq_trigger_urgency(enum mq_trigger t) {
+        switch (t) {
+        case MQ_TRIGGER_PSI_NODE:
+                return 6;
+        case MQ_TRIGGER_PSI_KUBEPODS:
+                return 5;
+        case MQ_TRIGGER_WATERMARK:
+                return 4;
+        case MQ_TRIGGER_EVENTS:
+                return 3;
+        case MQ_TRIGGER_RECORD:
+                return 2;
+        default:
+                return 1;
+        }
+}
+
 const char *mq_action_name(enum mq_action_kind k) {
         if ((unsigned)k >= ELEMENTSOF(action_names))
                 return "invalid";

@@ -42,6 +42,10 @@ enum mq_trigger {
         _MQ_TRIGGER_MAX,
 };
 const char *mq_trigger_name(enum mq_trigger t);
+/* Rank of a wakeup source, most urgent highest: PSI on the node, PSI on
+ * kubepods, the watermark, memory.events, a record, then the timer. The
+ * agent reports simultaneous wakeups as the most urgent one. */
+int mq_trigger_urgency(enum mq_trigger t);
 
 struct mq_memory_events {
         uint64_t low, high, max, oom, oom_kill, oom_group_kill;

@@ -257,6 +257,19 @@ static void test_ladder_predicates(void **state) {
 }
 
 /* The ranking's first keys alone: priority, then class; usage never. */
+/* Simultaneous wakeups are reported as the most urgent: PSI on the node,
+ * on kubepods, the watermark, memory.events, a record, the timer. */
+static void test_trigger_urgency(void **state) {
+        (void)state;
+        const enum mq_trigger order[] = {MQ_TRIGGER_PSI_NODE, MQ_TRIGGER_PSI_KUBEPODS,
+                                         MQ_TRIGGER_WATERMARK, MQ_TRIGGER_EVENTS,
+                                         MQ_TRIGGER_RECORD, MQ_TRIGGER_TIMER};
+        for (size_t i = 0; i + 1 < sizeof(order) / sizeof(order[0]); i++)
+                assert_true(mq_trigger_urgency(order[i]) > mq_trigger_urgency(order[i + 1]));
+        assert_int_equal(mq_trigger_urgency(MQ_TRIGGER_ONCE),
+                         mq_trigger_urgency(MQ_TRIGGER_TIMER));
+}
+
 static void test_rank_group_cmp(void **state) {
         (void)state;
         struct mq_pod batch_g = {.priority = MQ_PRIO_BATCH, .qos = MQ_QOS_GUARANTEED, .current = 1};
@@ -1220,6 +1233,7 @@ int main(void) {
                 cmocka_unit_test(test_protected_predicate),
                 cmocka_unit_test(test_ladder_predicates),
                 cmocka_unit_test(test_rank_group_cmp),
+                cmocka_unit_test(test_trigger_urgency),
                 cmocka_unit_test(test_three_priorities),
                 cmocka_unit_test(test_protected_never_chosen),
                 cmocka_unit_test(test_relief_stops_ladder),
