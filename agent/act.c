@@ -216,12 +216,12 @@ void act_execute_all(struct agent *a, const struct log_timing *t, const struct m
                 if ((unsigned)act->kind < _MQ_ACT_MAX)
                         a->cnt.actions[act->kind]++;
                 struct log_timing timed = t ? *t : (struct log_timing){0};
-                timed.write_start_us = agent_now_us();
+                timed.write_start_us = now_us();
                 if (agent_dry_run(a))
                         (void)snprintf(result, sizeof(result), "dry-run");
                 else
                         execute_one(a, act, result, sizeof(result));
-                timed.write_end_us = agent_now_us();
+                timed.write_end_us = now_us();
                 stats_count_action(&a->stats, act, agent_result_of(result),
                                    timed.wake_us ? timed.write_end_us - timed.wake_us : 0);
                 report(a, &timed, snap, act, target, value, result, results ? results[i] : NULL);

@@ -4,17 +4,12 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "ctlproto.h"
 #include "log.h"
 #include "util.h"
 
 #define CONFIG_FILE_MAX (1 << 20)
-
-bool agent_dry_run(const struct agent *a) {
-        return a->opts.dry_run || a->cfg.dry_run;
-}
 
 void agent_headroom(const struct agent *a, struct mq_headroom *ret) {
         mq_headroom_assess(&a->cfg, a->snap.mem_total, a->snap.mem_available, &a->prot,
@@ -41,18 +36,6 @@ int agent_policy_load(struct agent *a) {
         mq_nodepolicy_done(&a->policy);
         a->policy = p;
         return 0;
-}
-
-uint64_t agent_now_ms(void) {
-        struct timespec ts;
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t agent_now_us(void) {
-        struct timespec ts;
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 int agent_path_join(char *buf, size_t size, const char *dir, const char *name) {

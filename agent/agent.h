@@ -10,6 +10,7 @@
 #include "decide.h"
 #include "headroom.h"
 #include "nodepolicy.h"
+#include "now.h"
 #include "podwatch.h"
 #include "record.h"
 #include "stats.h"
@@ -148,7 +149,9 @@ struct agent {
         const char *psi_node_mode, *psi_kubepods_mode; /* "trigger", "timer" */
 };
 
-bool agent_dry_run(const struct agent *a);
+static inline bool agent_dry_run(const struct agent *a) {
+        return a->opts.dry_run || a->cfg.dry_run;
+}
 /* The headroom now: the last MemAvailable read, the last snapshot's
  * protection, the measured fill rate (policy/headroom.h). */
 void agent_headroom(const struct agent *a, struct mq_headroom *ret);
@@ -157,8 +160,6 @@ void agent_headroom(const struct agent *a, struct mq_headroom *ret);
  * its propagation cap (README, "Who may ask for what"). Replaces a->policy
  * only on success (-ENOMEM). */
 int agent_policy_load(struct agent *a);
-uint64_t agent_now_ms(void);
-uint64_t agent_now_us(void);
 /* Build "<dir>/<name>" into buf; -ENAMETOOLONG when it does not fit. */
 int agent_path_join(char *buf, size_t size, const char *dir, const char *name);
 /* --metrics-listen over the config's metrics_listen ("" turns it off). */

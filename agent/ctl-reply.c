@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "escape.h"
+#include "jsonval.h"
 #include "metrics.h"
 #include "report.h"
 
@@ -82,7 +83,7 @@ static char *json_text_of(struct json_object *o) {
 
 static struct json_object *error_object(const char *msg) {
         struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "error", report_text(msg));
+        json_object_object_add(o, "error", jsonval_text(msg));
         return o;
 }
 

@@ -275,7 +275,7 @@ static void accept_all(struct ctl_server *s, struct agent *a, int lfd, bool tcp)
                 }
                 struct ctl_client *c = &s->clients[slot];
                 *c = (struct ctl_client){
-                        .fd = fd, .tcp = tcp, .deadline_ms = agent_now_ms() + CTL_DEADLINE_MS};
+                        .fd = fd, .tcp = tcp, .deadline_ms = now_ms() + CTL_DEADLINE_MS};
                 if (epoll_set(s->epfd, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP,
                               SLOT_CLIENT0 + slot) < 0)
                         client_close(c);
@@ -283,7 +283,7 @@ static void accept_all(struct ctl_server *s, struct agent *a, int lfd, bool tcp)
 }
 
 static void expire(struct ctl_server *s, struct agent *a) {
-        uint64_t ticks, now = agent_now_ms();
+        uint64_t ticks, now = now_ms();
         (void)!read(s->timer_fd, &ticks, sizeof(ticks));
         for (size_t i = 0; i < CTL_CLIENTS_MAX; i++)
                 if (s->clients[i].fd >= 0 && s->clients[i].deadline_ms <= now) {

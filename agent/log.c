@@ -7,7 +7,7 @@
 
 #include "cgfs.h"
 #include "escape.h"
-#include "report.h"
+#include "jsonval.h"
 
 /* Messages quote cgroup paths, record names and configuration values: each
  * is escaped whole as it is printed (escape.h), so one message stays one
@@ -72,7 +72,7 @@ void log_time_text(char buf[static 32]) {
 static struct json_object *u64(uint64_t v) {
         /* "max" stays a string so that no reader mistakes it for a size. */
         if (v == MQ_UNLIMITED)
-                return report_text("max");
+                return jsonval_text("max");
         return json_object_new_uint64(v);
 }
 
@@ -87,17 +87,17 @@ struct json_object *log_evidence(const struct mq_config *cfg, const struct mq_sn
                                json_object_new_uint64(snap->node_psi.some_total_us));
         struct mq_headroom hr;
         mq_headroom_of_snapshot(cfg, snap, &hr);
-        report_headroom_fields(e, &hr);
+        jsonval_headroom_fields(e, &hr);
         if (!pod)
                 return e;
         struct json_object *p = json_object_new_object();
-        json_object_object_add(p, "uid", report_text(pod->uid));
+        json_object_object_add(p, "uid", jsonval_text(pod->uid));
         if (pod->name[0])
-                json_object_object_add(p, "name", report_text(pod->name));
+                json_object_object_add(p, "name", jsonval_text(pod->name));
         if (pod->ns[0])
-                json_object_object_add(p, "namespace", report_text(pod->ns));
-        json_object_object_add(p, "qos", report_text(mq_qos_name(pod->qos)));
-        json_object_object_add(p, "priority", report_text(mq_priority_name(pod->priority)));
+                json_object_object_add(p, "namespace", jsonval_text(pod->ns));
+        json_object_object_add(p, "qos", jsonval_text(mq_qos_name(pod->qos)));
+        json_object_object_add(p, "priority", jsonval_text(mq_priority_name(pod->priority)));
         json_object_object_add(p, "current", u64(pod->current));
         json_object_object_add(p, "anon", u64(pod->anon));
         json_object_object_add(p, "inactive_file", u64(pod->inactive_file));
@@ -137,7 +137,7 @@ static struct json_object *value_object(const char *value) {
         uint64_t v;
         if (value[0] >= '0' && value[0] <= '9' && cgroup_parse_u64(value, &v) == 0)
                 return json_object_new_uint64(v);
-        return report_text(value);
+        return jsonval_text(value);
 }
 
 void log_action_remember(struct agent *a, const struct mq_pod *pod, const char *action,
@@ -152,8 +152,7 @@ void log_action_remember(struct agent *a, const struct mq_pod *pod, const char *
  * done (the figure the bench reports), and to the write being issued: the
  * kernel may reclaim inside a memory.high write. */
 static void add_timing(struct json_object *o, const struct log_timing *t) {
-        json_object_object_add(o, "since_wakeup_us",
-                               json_object_new_uint64(agent_now_us() - t->wake_us));
+        json_object_object_add(o, "since_wakeup_us", json_object_new_uint64(now_us() - t->wake_us));
         /* Where the time went: the snapshot, the decision, the write
          * (decide_us includes a second read when the decision asked for
          * current usage first). */
@@ -179,16 +178,16 @@ void log_action(struct agent *a, const struct log_timing *t, const struct mq_sna
         remember(a, time, pod, action, target, value, reason, result);
 
         struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "time", report_text(time));
-        json_object_object_add(o, "trigger", report_text(mq_trigger_name(snap->trigger)));
+        json_object_object_add(o, "time", jsonval_text(time));
+        json_object_object_add(o, "trigger", jsonval_text(mq_trigger_name(snap->trigger)));
         json_object_object_add(o, "evidence", log_evidence(&a->cfg, snap, pod));
-        json_object_object_add(o, "action", report_text(action));
-        json_object_object_add(o, "target", report_text(target));
+        json_object_object_add(o, "action", jsonval_text(action));
+        json_object_object_add(o, "target", jsonval_text(target));
         if (value)
                 json_object_object_add(o, "value", value_object(value));
         if (reason)
-                json_object_object_add(o, "reason", report_text(reason));
-        json_object_object_add(o, "result", report_text(result));
+                json_object_object_add(o, "reason", jsonval_text(reason));
+        json_object_object_add(o, "result", jsonval_text(result));
         if (t && t->wake_us)
                 add_timing(o, t);
         log_json_line(o);

@@ -58,7 +58,7 @@ static bool fast_path_ok(const struct loop *l, enum mq_trigger trigger) {
         bool pressure = trigger == MQ_TRIGGER_PSI_NODE || trigger == MQ_TRIGGER_PSI_KUBEPODS ||
                         trigger == MQ_TRIGGER_WATERMARK;
         bool stale = l->rewatch || a->events_watch.all_changed ||
-                     agent_now_ms() + DUE_SLACK_MS >= a->snap_full_ms + SCAN_FULL_MS;
+                     now_ms() + DUE_SLACK_MS >= a->snap_full_ms + SCAN_FULL_MS;
         return (pressure || !stale) && !l->reconcile_now && !l->records_dirty;
 }
 
@@ -132,8 +132,8 @@ static int take_snapshot(struct loop *l, enum mq_trigger trigger, struct log_tim
         w.partial = r == 0;
         if (r == -EAGAIN)
                 r = full_scan(l, trigger, &w.snap, &err);
-        l->last_scan_ms = l->last_meminfo_ms = agent_now_ms();
-        t->scan_done_us = agent_now_us();
+        l->last_scan_ms = l->last_meminfo_ms = now_ms();
+        t->scan_done_us = now_us();
         l->pending = false;
         if (r < 0) {
                 log_warn("scan failed: %s", err.msg);
@@ -159,7 +159,7 @@ static void decide_and_act(struct loop *l, struct wakeup_snapshot *w, struct log
         int r = mq_decide(&a->cfg, &w->snap, &a->st, &acts);
         if (r == -ESTALE)
                 r = decide_again(l, w, &acts);
-        t->decide_done_us = agent_now_us();
+        t->decide_done_us = now_us();
         l->decide_deadline_ms = mq_next_deadline_ms(&a->cfg, &a->st);
         a->cnt.decisions++;
         l->last_decide_ms = l->last_scan_ms;
@@ -362,7 +362,7 @@ static bool watermark_only(struct loop *l, uint64_t wake_us) {
         struct mq_meminfo mi;
         struct mq_error err = {{0}};
         a->cnt.wakeups[MQ_TRIGGER_WATERMARK]++;
-        l->last_meminfo_ms = agent_now_ms();
+        l->last_meminfo_ms = now_ms();
         if (scan_meminfo(a, &mi, &err) < 0)
                 return false; /* let the full cycle report it */
         a->snap.mem_total = mi.mem_total;
@@ -420,7 +420,7 @@ static void handle(struct loop *l, const struct epoll_event *evs, int n, uint64_
         }
         if (l->stop)
                 return;
-        uint64_t now = agent_now_ms();
+        uint64_t now = now_ms();
         bool pressure = best == MQ_TRIGGER_PSI_NODE || best == MQ_TRIGGER_PSI_KUBEPODS;
         if (pressure || (woke && now >= l->last_scan_ms + MIN_EVENT_GAP_MS))
                 cycle(l, best, wake_us); /* pressure at once; other events at most every 100 ms */
@@ -496,7 +496,7 @@ int loop_run(struct agent *a) {
                 arm_timer(&l);
                 struct epoll_event evs[16];
                 int n = epoll_wait(l.epfd, evs, (int)ELEMENTSOF(evs), -1);
-                uint64_t wake_us = agent_now_us();
+                uint64_t wake_us = now_us();
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;

@@ -6,7 +6,8 @@
  * one is made. Pods gone from the node drop out with the next snapshot. */
 #include <inttypes.h>
 
-#include "metrics-int.h"
+#include "metrics-pods.h"
+#include "metrics-text.h"
 
 #define LABELS_MAX 512
 

@@ -6,66 +6,9 @@
 #include <inttypes.h>
 #include <math.h>
 
-#include "metrics-int.h"
+#include "metrics-pods.h"
+#include "metrics-text.h"
 #include "util.h"
-
-void metrics_family(FILE *f, const char *name, const char *type, const char *help) {
-        (void)fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-void metrics_u64(FILE *f, const char *name, const char *labels, uint64_t v) {
-        (void)fprintf(f, "%s%s%s%s %" PRIu64 "\n", name, *labels ? "{" : "", labels,
-                      *labels ? "}" : "", v);
-}
-
-void metrics_real(FILE *f, const char *name, const char *labels, double v) {
-        if (isinf(v))
-                (void)fprintf(f, "%s%s%s%s %s\n", name, *labels ? "{" : "", labels,
-                              *labels ? "}" : "", v > 0 ? "+Inf" : "-Inf");
-        else
-                (void)fprintf(f, "%s%s%s%s %.17g\n", name, *labels ? "{" : "", labels,
-                              *labels ? "}" : "", v);
-}
-
-void metrics_bytes(FILE *f, const char *name, const char *labels, uint64_t v) {
-        if (v == MQ_UNLIMITED)
-                metrics_real(f, name, labels, INFINITY);
-        else
-                metrics_u64(f, name, labels, v);
-}
-
-void metrics_counter(FILE *f, const char *name, const char *help, uint64_t v) {
-        metrics_family(f, name, "counter", help);
-        metrics_u64(f, name, "", v);
-}
-
-void metrics_gauge(FILE *f, const char *name, const char *help, double v) {
-        metrics_family(f, name, "gauge", help);
-        metrics_real(f, name, "", v);
-}
-
-void metrics_label(char *buf, size_t size, const char *name, const char *value) {
-        size_t used = strlen(buf);
-        int n = snprintf(buf + used, size - used, "%s%s=\"", used ? "," : "", name);
-        if (n < 0 || (size_t)n >= size - used) {
-                buf[used] = '\0';
-                return;
-        }
-        used += (size_t)n;
-        for (const char *p = value; *p && used + 3 < size; p++) {
-                const char *esc = *p == '\\'   ? "\\\\"
-                                  : *p == '"'  ? "\\\""
-                                  : *p == '\n' ? "\\n"
-                                               : NULL;
-                if (esc) {
-                        memcpy(buf + used, esc, 2);
-                        used += 2;
-                } else
-                        buf[used++] = *p;
-        }
-        buf[used++] = '"';
-        buf[used] = '\0';
-}
 
 static void build_info(FILE *f) {
         metrics_family(f, "memqos_build_info", "gauge", "The running memqos-agent's version.");

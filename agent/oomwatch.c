@@ -10,14 +10,14 @@
 #include <json-c/json.h>
 
 #include "cgfs.h"
+#include "jsonval.h"
 #include "log.h"
 #include "memstat.h"
 #include "records.h"
-#include "report.h"
 #include "scan.h"
 
 static void add_u64(struct json_object *o, const char *k, uint64_t v) {
-        json_object_object_add(o, k, report_u64(v));
+        json_object_object_add(o, k, jsonval_u64(v));
 }
 
 /* The pod's figures at one read. */
@@ -72,8 +72,8 @@ static struct json_object *oom_containers(const struct agent *a, const struct mq
                 const char *name = container_name(a, c->id);
                 uint64_t peak = peak_of(fd);
                 struct json_object *x = json_object_new_object();
-                json_object_object_add(x, "id", report_text(c->id));
-                json_object_object_add(x, "name", report_text(name));
+                json_object_object_add(x, "id", jsonval_text(c->id));
+                json_object_object_add(x, "name", jsonval_text(name));
                 json_object_object_add(x, "oom_kill", json_object_new_uint64(ev.oom_kill));
                 json_object_object_add(x, "oom", json_object_new_uint64(ev.oom));
                 /* A container's own limit: the pod's may be "max". */
@@ -119,20 +119,20 @@ static struct json_object *memqos_part(const struct agent *a, const struct mq_sn
         static const char *const steps[] = {"none", "reclaim", "throttle", "kill"};
         json_object_object_add(o, "acted", json_object_new_boolean(last != NULL));
         json_object_object_add(
-                o, "step", report_text(ps && (unsigned)ps->step < 4 ? steps[ps->step] : "none"));
+                o, "step", jsonval_text(ps && (unsigned)ps->step < 4 ? steps[ps->step] : "none"));
         json_object_object_add(o, "throttled", json_object_new_boolean(ps && ps->throttled));
         if (last) {
                 struct json_object *l = json_object_new_object();
-                json_object_object_add(l, "time", report_text(last->time));
-                json_object_object_add(l, "action", report_text(last->action));
-                json_object_object_add(l, "value", report_text(last->value));
-                json_object_object_add(l, "result", report_text(last->result));
+                json_object_object_add(l, "time", jsonval_text(last->time));
+                json_object_object_add(l, "action", jsonval_text(last->action));
+                json_object_object_add(l, "value", jsonval_text(last->value));
+                json_object_object_add(l, "result", jsonval_text(last->result));
                 json_object_object_add(o, "last_action", l);
         }
         json_object_object_add(o, "in_episode", json_object_new_boolean(a->st.in_episode));
         struct mq_headroom hr;
         mq_headroom_of_snapshot(&a->cfg, next, &hr);
-        report_headroom_fields(o, &hr);
+        jsonval_headroom_fields(o, &hr);
         return o;
 }
 
@@ -208,15 +208,15 @@ static void explain_one(struct agent *a, const struct mq_snapshot *next,
         uint64_t peak = pod_peak(a, now);
         reason_text(now, k, &culprit, peak, reason, sizeof(reason));
         struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "time", report_text(time));
-        json_object_object_add(o, "event", report_text("kernel-oom-kill"));
-        json_object_object_add(o, "scope", report_text(mq_oom_scope_name(k->scope)));
+        json_object_object_add(o, "time", jsonval_text(time));
+        json_object_object_add(o, "event", jsonval_text("kernel-oom-kill"));
+        json_object_object_add(o, "scope", jsonval_text(mq_oom_scope_name(k->scope)));
         json_object_object_add(o, "kills", json_object_new_uint64(k->kills));
-        json_object_object_add(o, "pod_uid", report_text(now->uid));
-        json_object_object_add(o, "namespace", report_text(now->ns));
-        json_object_object_add(o, "pod", report_text(now->name));
-        json_object_object_add(o, "qos", report_text(mq_qos_name(now->qos)));
-        json_object_object_add(o, "priority", report_text(mq_priority_name(now->priority)));
+        json_object_object_add(o, "pod_uid", jsonval_text(now->uid));
+        json_object_object_add(o, "namespace", jsonval_text(now->ns));
+        json_object_object_add(o, "pod", jsonval_text(now->name));
+        json_object_object_add(o, "qos", jsonval_text(mq_qos_name(now->qos)));
+        json_object_object_add(o, "priority", jsonval_text(mq_priority_name(now->priority)));
         json_object_object_add(o, "containers", containers);
         /* The figures before the kill freed memory: the last check's, when
          * the pod was known then. */
@@ -233,7 +233,7 @@ static void explain_one(struct agent *a, const struct mq_snapshot *next,
         add_u64(nw, "peak", peak);
         json_object_object_add(o, "now", nw);
         json_object_object_add(o, "memqos", memqos_part(a, next, now->uid));
-        json_object_object_add(o, "reason", report_text(reason));
+        json_object_object_add(o, "reason", jsonval_text(reason));
         log_json_line(o);
         keep_note(a, o);
         json_object_put(o);
@@ -245,15 +245,15 @@ static void explain_elsewhere(struct agent *a, const struct mq_snapshot *next, u
         char time[32];
         log_time_text(time);
         struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "time", report_text(time));
-        json_object_object_add(o, "event", report_text("kernel-oom-kill"));
-        json_object_object_add(o, "scope", report_text("node"));
+        json_object_object_add(o, "time", jsonval_text(time));
+        json_object_object_add(o, "event", jsonval_text("kernel-oom-kill"));
+        json_object_object_add(o, "scope", jsonval_text("node"));
         json_object_object_add(o, "kills", json_object_new_uint64(n));
         json_object_object_add(o, "memqos", memqos_part(a, next, ""));
         json_object_object_add(
                 o, "reason",
-                report_text("the kernel OOM killer killed a task outside the pods "
-                            "memqos sees (a system process, or a pod already gone)"));
+                jsonval_text("the kernel OOM killer killed a task outside the pods "
+                             "memqos sees (a system process, or a pod already gone)"));
         log_json_line(o);
         keep_note(a, o);
         json_object_put(o);

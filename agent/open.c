@@ -97,6 +97,6 @@ int agent_open(struct agent *a, const struct agent_opts *opts, bool create_state
         }
         if (check_host(a) < 0)
                 return -ENOTSUP;
-        a->start_ms = agent_now_ms();
+        a->start_ms = now_ms();
         return 0;
 }

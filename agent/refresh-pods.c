@@ -49,7 +49,7 @@ void refresh_apply_pod_changes(struct agent *a, struct mq_snapshot *s, uint8_t *
                 if (!c->born)
                         continue;
                 struct mq_pod *p = &s->pods[s->n_pods];
-                note_born(&a->born, c->uid, agent_now_ms());
+                note_born(&a->born, c->uid, now_ms());
                 scan_pod_init(p, c->uid, c->cgroup);
                 scan_apply_records_pod(&a->recs, p);
                 mark[s->n_pods++] = NEED_ALL;
@@ -130,7 +130,7 @@ static int usage_pass(const struct refresh_ctx *rc, struct mq_snapshot *s, const
         read_bounds(rc, &u->b);
         const struct mq_pod *best = NULL;
         const char *recent[AGENT_BORN_MAX];
-        size_t n_recent = born_lately(&rc->a->born, agent_now_ms(), recent);
+        size_t n_recent = born_lately(&rc->a->born, now_ms(), recent);
         for (size_t i = 0; i < s->n_pods; i++)
                 if (mark[i] != NEED_GONE &&
                     ((n_recent && among(s->pods[i].uid, recent, n_recent)) ||

@@ -324,7 +324,7 @@ int refresh_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapsho
         /* The last snapshot becomes this one: no copy of every pod. */
         struct mq_snapshot s = a->snap;
         s.trigger = trigger;
-        s.now_ms = agent_now_ms();
+        s.now_ms = now_ms();
         s.mem_total = mi.mem_total;
         s.mem_available = mi.mem_available;
         s.fill_rate = mq_fill_meter_rate(&a->fill);

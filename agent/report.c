@@ -3,67 +3,11 @@
 
 #include <unistd.h>
 
-#include "escape.h"
+#include "jsonval.h"
 #include "records.h"
 
 #define ADD(o, k, v) json_object_object_add((o), (k), (v))
-#define STR(s)       report_text(s)
-
-/* JSON text must be UTF-8 (RFC 8259, section 8.1) and json-c copies bytes as
- * they are: a cgroup or record name that is not well-formed UTF-8 goes out
- * with U+FFFD for its bad bytes, so every document stays valid JSON (text
- * output escapes at print, escape.h). */
-struct json_object *report_text(const char *s) {
-        if (!s || mq_utf8_valid(s, strlen(s)))
-                return json_object_new_string(s ? s : "");
-        char fixed[2048];
-        return json_object_new_string(mq_utf8_replace(s, fixed, sizeof(fixed)));
-}
-
-struct json_object *report_u64(uint64_t v) {
-        if (v == MQ_UNLIMITED)
-                return STR("max");
-        return json_object_new_uint64(v);
-}
-
-struct json_object *report_psi(const struct mq_psi *psi) {
-        struct json_object *o = json_object_new_object();
-        ADD(o, "some_avg10", json_object_new_double(psi->some_avg10));
-        ADD(o, "some_avg60", json_object_new_double(psi->some_avg60));
-        ADD(o, "some_avg300", json_object_new_double(psi->some_avg300));
-        ADD(o, "some_total_us", json_object_new_uint64(psi->some_total_us));
-        ADD(o, "full_avg10", json_object_new_double(psi->full_avg10));
-        ADD(o, "full_avg60", json_object_new_double(psi->full_avg60));
-        ADD(o, "full_avg300", json_object_new_double(psi->full_avg300));
-        ADD(o, "full_total_us", json_object_new_uint64(psi->full_total_us));
-        return o;
-}
-
-static struct json_object *pct2(double pct) {
-        return json_object_new_double((double)(int64_t)(pct * 100) / 100);
-}
-
-void report_headroom_fields(struct json_object *o, const struct mq_headroom *h) {
-        ADD(o, "mem_total", report_u64(h->mem_total));
-        ADD(o, "mem_available", report_u64(h->mem_available));
-        ADD(o, "mem_available_pct",
-            pct2(h->mem_total ? 100.0 * (double)h->mem_available / (double)h->mem_total : 0.0));
-        ADD(o, "protected_cache_min", json_object_new_uint64(h->prot.min));
-        ADD(o, "protected_cache_low", json_object_new_uint64(h->prot.low));
-        ADD(o, "headroom", json_object_new_uint64(h->headroom));
-        ADD(o, "headroom_pct", pct2(mq_headroom_pct(h)));
-        ADD(o, "fill_rate", json_object_new_uint64(h->fill_rate));
-        ADD(o, "headroom_level", STR(mq_headroom_level_name(h->level)));
-}
-
-struct json_object *report_node(const struct mq_config *cfg, const struct mq_snapshot *snap) {
-        struct json_object *o = json_object_new_object();
-        ADD(o, "psi", report_psi(&snap->node_psi));
-        struct mq_headroom hr;
-        mq_headroom_of_snapshot(cfg, snap, &hr);
-        report_headroom_fields(o, &hr);
-        return o;
-}
+#define STR(s)       jsonval_text(s)
 
 static struct json_object *report_events(const struct mq_memory_events *e) {
         struct json_object *o = json_object_new_object();
@@ -88,30 +32,30 @@ static struct json_object *report_pod(const struct mq_config *cfg, const struct 
         ADD(o, "priority", STR(mq_priority_name(p->priority)));
         ADD(o, "protected", json_object_new_boolean(mq_pod_protected(cfg, p)));
         ADD(o, "has_record", json_object_new_boolean(p->has_record));
-        ADD(o, "current", report_u64(p->current));
-        ADD(o, "anon", report_u64(p->anon));
-        ADD(o, "file", report_u64(p->file));
-        ADD(o, "inactive_file", report_u64(p->inactive_file));
-        ADD(o, "shmem", report_u64(p->shmem));
-        ADD(o, "min", report_u64(p->min));
-        ADD(o, "low", report_u64(p->low));
-        ADD(o, "high", report_u64(p->high));
-        ADD(o, "max", report_u64(p->max));
-        ADD(o, "record_high", report_u64(p->record_high));
-        ADD(o, "effective_min", report_u64(pp->emin));
-        ADD(o, "effective_low", report_u64(pp->elow));
+        ADD(o, "current", jsonval_u64(p->current));
+        ADD(o, "anon", jsonval_u64(p->anon));
+        ADD(o, "file", jsonval_u64(p->file));
+        ADD(o, "inactive_file", jsonval_u64(p->inactive_file));
+        ADD(o, "shmem", jsonval_u64(p->shmem));
+        ADD(o, "min", jsonval_u64(p->min));
+        ADD(o, "low", jsonval_u64(p->low));
+        ADD(o, "high", jsonval_u64(p->high));
+        ADD(o, "max", jsonval_u64(p->max));
+        ADD(o, "record_high", jsonval_u64(p->record_high));
+        ADD(o, "effective_min", jsonval_u64(pp->emin));
+        ADD(o, "effective_low", jsonval_u64(pp->elow));
         ADD(o, "protected_cache", json_object_new_uint64(pp->cache.min + pp->cache.low));
         ADD(o, "events", report_events(&p->events));
-        ADD(o, "psi", report_psi(&p->psi));
+        ADD(o, "psi", jsonval_psi(&p->psi));
         struct json_object *cs = json_object_new_array();
         for (size_t i = 0; i < p->n_containers; i++) {
                 const struct mq_container *c = &p->containers[i];
                 struct json_object *x = json_object_new_object();
                 ADD(x, "id", STR(c->id));
                 ADD(x, "cgroup", STR(c->cgroup));
-                ADD(x, "current", report_u64(c->current));
-                ADD(x, "high", report_u64(c->high));
-                ADD(x, "max", report_u64(c->max));
+                ADD(x, "current", jsonval_u64(c->current));
+                ADD(x, "high", jsonval_u64(c->high));
+                ADD(x, "max", jsonval_u64(c->max));
                 json_object_array_add(cs, x);
         }
         ADD(o, "containers", cs);
@@ -146,7 +90,7 @@ struct json_object *report_once(const struct agent *a, const struct mq_snapshot 
         ADD(o, "trigger", STR(mq_trigger_name(snap->trigger)));
         ADD(o, "acted", json_object_new_boolean(results != NULL));
         ADD(o, "dry_run", json_object_new_boolean(agent_dry_run(a)));
-        ADD(o, "node", report_node(&a->cfg, snap));
+        ADD(o, "node", jsonval_node(&a->cfg, snap));
         ADD(o, "records", json_object_new_uint64(a->recs.n));
         ADD(o, "pods", report_pods(&a->cfg, snap));
         struct json_object *arr = json_object_new_array();
@@ -156,7 +100,7 @@ struct json_object *report_once(const struct agent *a, const struct mq_snapshot 
                 ADD(x, "action", STR(mq_action_name(act->kind)));
                 ADD(x, "pod", STR(act->pod_uid));
                 ADD(x, "cgroup", STR(act->cgroup));
-                ADD(x, "value", report_u64(act->value));
+                ADD(x, "value", jsonval_u64(act->value));
                 ADD(x, "reason", STR(act->reason));
                 ADD(x, "result", STR(results ? results[i] : "not executed"));
                 json_object_array_add(arr, x);
@@ -203,8 +147,8 @@ static struct json_object *report_pod_state(const struct mq_pod_state *s) {
         ADD(x, "uid", STR(s->uid));
         ADD(x, "step", STR(step_name(s->step)));
         ADD(x, "step_at_ms", json_object_new_uint64(s->step_at_ms));
-        ADD(x, "original_high", report_u64(s->original_high));
-        ADD(x, "throttled_high", report_u64(s->throttled_high));
+        ADD(x, "original_high", jsonval_u64(s->original_high));
+        ADD(x, "throttled_high", jsonval_u64(s->throttled_high));
         ADD(x, "stuck_since_ms", json_object_new_uint64(s->stuck_since_ms));
         return x;
 }
@@ -262,7 +206,7 @@ struct json_object *report_status(const struct agent *a) {
         struct json_object *o = json_object_new_object();
         ADD(o, "version", STR(MEMQOS_VERSION));
         ADD(o, "pid", json_object_new_int64(getpid()));
-        ADD(o, "uptime_ms", json_object_new_uint64(agent_now_ms() - a->start_ms));
+        ADD(o, "uptime_ms", json_object_new_uint64(now_ms() - a->start_ms));
         ADD(o, "dry_run", json_object_new_boolean(agent_dry_run(a)));
         ADD(o, "config", a->opts.config_path ? STR(a->opts.config_path) : NULL);
         ADD(o, "cgroup_root", STR(a->opts.cgroup_root));
@@ -274,7 +218,7 @@ struct json_object *report_status(const struct agent *a) {
         ADD(psi, "kubepods", STR(a->psi_kubepods_mode ? a->psi_kubepods_mode : "none"));
         ADD(o, "psi_wakeup", psi);
         ADD(o, "in_episode", json_object_new_boolean(a->st.in_episode));
-        ADD(o, "node", report_node(&a->cfg, &a->snap));
+        ADD(o, "node", jsonval_node(&a->cfg, &a->snap));
         ADD(o, "pods", json_object_new_uint64(a->snap.n_pods));
         ADD(o, "records", json_object_new_uint64(a->recs.n));
         ADD(o, "counters", report_counters(&a->cnt));

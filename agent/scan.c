@@ -85,7 +85,7 @@ int scan_meminfo(struct agent *a, struct mq_meminfo *ret, struct mq_error *err) 
                                     "cannot parse meminfo: expected MemTotal and MemAvailable "
                                     "lines in kB");
         /* Every reading feeds the fill rate (policy/headroom.h). */
-        mq_fill_meter_add(&a->fill, agent_now_ms(), mi.mem_available);
+        mq_fill_meter_add(&a->fill, now_ms(), mi.mem_available);
         *ret = mi;
         return 0;
 }
@@ -399,7 +399,7 @@ static void apply_records(const struct agent_records *recs, struct mq_snapshot *
 
 int scan_snapshot(struct agent *a, enum mq_trigger trigger, struct mq_snapshot *ret,
                   struct mq_error *err) {
-        struct mq_snapshot s = {.trigger = trigger, .now_ms = agent_now_ms()};
+        struct mq_snapshot s = {.trigger = trigger, .now_ms = now_ms()};
         struct mq_meminfo mi = {0};
         int r = scan_node(a, &s.node_psi, &mi, err);
         if (r < 0)

@@ -47,7 +47,7 @@ void arm_timer(struct loop *l) {
 
         struct itimerspec its = {0};
         if (next) {
-                uint64_t now = agent_now_ms();
+                uint64_t now = now_ms();
                 if (next <= now)
                         next = now + 1;
                 its.it_value.tv_sec = (time_t)(next / 1000);

@@ -53,8 +53,6 @@ struct decide_ctx {
         char evidence[224]; /* node evidence, for reasons */
 };
 
-bool decide_pressure_any(const struct decide_pressure *p);
-
 /* Append an action; reason is formatted. -ENOMEM. */
 int decide_emit(struct decide_ctx *c, enum mq_action_kind kind, const struct mq_pod *pod,
                 const char *cgroup, uint64_t value, const char *fmt, ...) _printf_(6, 7);

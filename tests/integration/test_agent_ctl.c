@@ -739,6 +739,26 @@ static void test_hostile_names(void **state) {
         json_tokener_free(tok);
         json_object_put(o);
         run_result_free(&res);
+
+        /* The metrics page stays UTF-8 (a scraper drops the whole page for
+         * one bad label): the pod label carries U+FFFD for the bad bytes. */
+        char *argv3[] = {bin, "metrics", f.stateopt, NULL};
+        runbin(argv3, NULL, "", 0, &res);
+        assert_int_equal(WEXITSTATUS(res.status), 0);
+        assert_null(strchr(res.out, '\xff'));
+        struct expfmt_doc doc;
+        parse_strict(res.out, &doc);
+        promtool_check(res.out);
+        const char *kv[] = {"uid", UID_A, NULL};
+        const struct expfmt_sample *s =
+                expfmt_find_sample(&doc, "memqos_pod_memory_current_bytes", kv);
+        assert_non_null(s);
+        const char *pod = expfmt_label(s, "pod");
+        assert_non_null(pod);
+        if (!strstr(pod, "\\x\xef\xbf\xbd\xef\xbf\xbd"))
+                fail_msg("pod label: %s", pod);
+        expfmt_doc_free(&doc);
+        run_result_free(&res);
         free(bin);
         free(a);
         teardown(&f);
