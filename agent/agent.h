@@ -53,10 +53,10 @@ struct agent_pod_changes {
         bool overflow; /* too many to keep: take a full scan */
 };
 
-/* An fd on each pod's memory.current, sorted by uid (usage.c). */
-struct agent_usage {
+/* An fd on each pod's memory.current, sorted by uid (curfd.c). */
+struct agent_curfds {
         size_t n, cap;
-        struct agent_usage_fd {
+        struct agent_curfd {
                 char uid[MQ_POD_UID_MAX];
                 int fd;
         } * v;
@@ -130,7 +130,7 @@ struct agent {
         uint64_t snap_full_ms;           /* when every pod of snap was last read (refresh.c) */
         struct mq_podwatch events_watch; /* pods whose memory.events changed (watch.c) */
         struct agent_pod_changes pod_changes;
-        struct agent_usage usage;
+        struct agent_curfds curfds;
         struct agent_born born;
         struct agent_counters cnt;
         struct agent_stats stats; /* labelled counts for the metrics (stats.h) */

@@ -22,7 +22,7 @@
 #include "records.h"
 #include "refresh.h"
 #include "scan.h"
-#include "usage.h"
+#include "curfd.h"
 
 /* One wakeup's snapshot and how it was taken; lives for the wakeup. */
 struct wakeup_snapshot {
@@ -70,7 +70,7 @@ static int full_scan(struct loop *l, enum mq_trigger trigger, struct mq_snapshot
                 return r;
         l->a->snap_full_ms = ret->now_ms;
         l->a->cnt.full_scans++;
-        usage_sync(l->a, ret);
+        curfd_sync(l->a, ret);
         mq_podwatch_clear_all(&l->a->events_watch);
         return 0;
 }
@@ -461,7 +461,7 @@ int loop_run(struct agent *a) {
                 log_error("cannot start: %s", perr.msg);
                 return r;
         }
-        usage_raise_nofile();
+        curfd_raise_nofile();
         r = setup_fds(&l);
         if (r < 0) {
                 if (r != -EADDRINUSE)

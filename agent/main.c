@@ -15,7 +15,7 @@
 
 enum { EXIT_USAGE = 2 };
 
-static void usage(FILE *f) {
+static void print_help(FILE *f) {
         (void)fputs("Usage:\n"
                     "  memqos-agent run   [OPTIONS]        the node daemon\n"
                     "  memqos-agent once  [OPTIONS] [--act] one scan and one decision, as JSON\n"
@@ -113,7 +113,7 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o) {
                         o->metrics_listen = optarg;
                         break;
                 case 'h':
-                        usage(stdout);
+                        print_help(stdout);
                         exit(0);
                 default:
                         log_plain("see --help");
@@ -221,12 +221,12 @@ int main(int argc, char **argv) {
         /* PSI averages and percentages carry two decimals in the kernel's text. */
         (void)json_c_set_serialization_double_format("%.2f", JSON_C_OPTION_GLOBAL);
         if (argc < 2) {
-                usage(stderr);
+                print_help(stderr);
                 return EXIT_USAGE;
         }
         const char *cmd = argv[1];
         if (streq(cmd, "--help") || streq(cmd, "-h")) {
-                usage(stdout);
+                print_help(stdout);
                 return 0;
         }
         if (streq(cmd, "--version") || streq(cmd, "-V")) {

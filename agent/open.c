@@ -10,7 +10,7 @@
 #include "log.h"
 #include "records.h"
 #include "scan.h"
-#include "usage.h"
+#include "curfd.h"
 
 static int open_dir(const char *path, const char *what, const char *expect) {
         int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -32,7 +32,7 @@ void agent_close(struct agent *a) {
         snapshot_done(&a->snap);
         mq_podwatch_done(&a->events_watch);
         free(a->pod_changes.v);
-        usage_done(a);
+        curfd_close_all(a);
         mq_agent_state_done(&a->st);
         mq_nodepolicy_done(&a->policy);
         free(a->overrides);

@@ -5,7 +5,7 @@
 #include "refresh-int.h"
 #include "refresh.h"
 #include "scan.h"
-#include "usage.h"
+#include "curfd.h"
 #include "usagebound.h"
 
 #define RECENT_BORN_MS 120000
@@ -77,7 +77,7 @@ static void read_bounds(const struct refresh_ctx *rc, struct mq_usage_bounds *b)
         for (size_t i = 0; i < b->n; i++) {
                 uint64_t v;
                 if (!is_kubepods_root(b->v[i].path) &&
-                    usage_read_path(rc->a, b->v[i].path, &v) == 0)
+                    curfd_read_path(rc->a, b->v[i].path, &v) == 0)
                         mq_usage_bound_set(b, (int)i, v);
         }
 }
@@ -91,7 +91,7 @@ struct usage_pass {
 static int read_one_usage(const struct refresh_ctx *rc, struct mq_snapshot *s, struct usage_pass *u,
                           uint8_t *mark, size_t i) {
         struct mq_pod *p = &s->pods[i];
-        int r = usage_read(rc->a, p, &p->current);
+        int r = curfd_read(rc->a, p, &p->current);
         u->done[i] = 1;
         rc->a->cnt.usage_reads++;
         if (refresh_gone(r)) {

@@ -8,7 +8,7 @@
 #include "kubepath.h"
 #include "loop-int.h"
 #include "scan.h"
-#include "usage.h"
+#include "curfd.h"
 
 static int add_watch(struct loop *l, const char *cgpath, const char *file, uint32_t mask) {
         char path[MQ_CGROUP_PATH_MAX + 64];
@@ -86,7 +86,7 @@ void watch_born(struct loop *l) {
                 const struct agent_pod_change *c = &a->pod_changes.v[i];
                 if (!c->born) {
                         mq_podwatch_remove(&a->events_watch, c->uid);
-                        usage_forget(a, c->uid);
+                        curfd_forget(a, c->uid);
                 }
                 const struct mq_pod *p = c->born ? scan_find_pod(&a->snap, c->cgroup) : NULL;
                 if (!p)

@@ -7,7 +7,7 @@
  * generate the value afresh (a seq_file, like /proc). The fds follow the
  * pods: opened for the pods of each full scan, for a new pod on first use,
  * closed when the pod goes. */
-#include "usage.h"
+#include "curfd.h"
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -15,15 +15,15 @@
 #include "cgfs.h"
 
 static int cmp_entry(const void *a, const void *b) {
-        return strcmp(((const struct agent_usage_fd *)a)->uid,
-                      ((const struct agent_usage_fd *)b)->uid);
+        return strcmp(((const struct agent_curfd *)a)->uid,
+                      ((const struct agent_curfd *)b)->uid);
 }
 
 static int cmp_key(const void *key, const void *elem) {
-        return strcmp(key, ((const struct agent_usage_fd *)elem)->uid);
+        return strcmp(key, ((const struct agent_curfd *)elem)->uid);
 }
 
-static struct agent_usage_fd *find(const struct agent_usage *u, const char *uid) {
+static struct agent_curfd *find(const struct agent_curfds *u, const char *uid) {
         return u->n ? bsearch(uid, u->v, u->n, sizeof(*u->v), cmp_key) : NULL;
 }
 
@@ -39,7 +39,7 @@ static int open_current(const struct agent *a, const char *cgroup) {
 /* One fd per pod: raise the soft RLIMIT_NOFILE to the hard limit (1,024
  * is the usual soft default, 500,000+ the hard one); a pod whose fd cannot
  * be opened is read by path. */
-void usage_raise_nofile(void) {
+void curfd_raise_nofile(void) {
         struct rlimit rl;
         if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
                 rl.rlim_cur = rl.rlim_max;
@@ -49,8 +49,8 @@ void usage_raise_nofile(void) {
 
 /* A pod not in the map (created since the last full scan): open its fd
  * and insert it in order. */
-static struct agent_usage_fd *add(struct agent *a, const struct mq_pod *pod) {
-        struct agent_usage *u = &a->usage;
+static struct agent_curfd *add(struct agent *a, const struct mq_pod *pod) {
+        struct agent_curfds *u = &a->curfds;
         if (grow_array((void **)&u->v, &u->cap, u->n, sizeof(*u->v), 64) < 0)
                 return NULL;
         int fd = open_current(a, pod->cgroup);
@@ -66,7 +66,7 @@ static struct agent_usage_fd *add(struct agent *a, const struct mq_pod *pod) {
         return &u->v[at];
 }
 
-int usage_read_path(const struct agent *a, const char *cgroup, uint64_t *ret) {
+int curfd_read_path(const struct agent *a, const char *cgroup, uint64_t *ret) {
         _cleanup_close_ int fd = open_current(a, cgroup);
         if (fd < 0)
                 return fd;
@@ -75,24 +75,24 @@ int usage_read_path(const struct agent *a, const char *cgroup, uint64_t *ret) {
         return r < 0 ? r : cgroup_parse_u64(buf, ret);
 }
 
-int usage_read(struct agent *a, const struct mq_pod *pod, uint64_t *ret) {
-        struct agent_usage_fd *e = find(&a->usage, pod->uid);
+int curfd_read(struct agent *a, const struct mq_pod *pod, uint64_t *ret) {
+        struct agent_curfd *e = find(&a->curfds, pod->uid);
         if (!e)
                 e = add(a, pod);
         if (!e) /* no fd to keep (EMFILE, ENOMEM): by path */
-                return usage_read_path(a, pod->cgroup, ret);
+                return curfd_read_path(a, pod->cgroup, ret);
         char buf[32];
         int r = cgroup_pread_file(e->fd, buf, sizeof(buf));
         if (r < 0) {
-                usage_forget(a, pod->uid); /* ENODEV: the cgroup was removed */
+                curfd_forget(a, pod->uid); /* ENODEV: the cgroup was removed */
                 return r;
         }
         return cgroup_parse_u64(buf, ret);
 }
 
-void usage_forget(struct agent *a, const char *uid) {
-        struct agent_usage *u = &a->usage;
-        struct agent_usage_fd *e = find(u, uid);
+void curfd_forget(struct agent *a, const char *uid) {
+        struct agent_curfds *u = &a->curfds;
+        struct agent_curfd *e = find(u, uid);
         if (!e)
                 return;
         closep(&e->fd);
@@ -122,11 +122,11 @@ static int cmp_index_uid(const void *x, const void *y, void *arg) {
         return strcmp(pods[*(const size_t *)x].uid, pods[*(const size_t *)y].uid);
 }
 
-void usage_sync(struct agent *a, const struct mq_snapshot *s) {
-        struct agent_usage *u = &a->usage;
+void curfd_sync(struct agent *a, const struct mq_snapshot *s) {
+        struct agent_curfds *u = &a->curfds;
         size_t need = u->n + s->n_pods;
         if (need > u->cap) {
-                struct agent_usage_fd *v = reallocarray(u->v, need, sizeof(*u->v));
+                struct agent_curfd *v = reallocarray(u->v, need, sizeof(*u->v));
                 if (!v)
                         return;
                 u->v = v;
@@ -164,9 +164,9 @@ void usage_sync(struct agent *a, const struct mq_snapshot *s) {
         qsort(u->v, u->n, sizeof(*u->v), cmp_entry);
 }
 
-void usage_done(struct agent *a) {
-        for (size_t i = 0; i < a->usage.n; i++)
-                closep(&a->usage.v[i].fd);
-        free(a->usage.v);
-        a->usage = (struct agent_usage){0};
+void curfd_close_all(struct agent *a) {
+        for (size_t i = 0; i < a->curfds.n; i++)
+                closep(&a->curfds.v[i].fd);
+        free(a->curfds.v);
+        a->curfds = (struct agent_curfds){0};
 }
