@@ -29,7 +29,10 @@ ALL_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) $(JSONC_CFLAGS) -MMD -MP
 
 POLICY_SRC := $(wildcard policy/*.c)
 HOOK_SRC   := $(wildcard hook/*.c)
-AGENT_SRC  := $(wildcard agent/*.c)
+# agent/ is grouped by role (README, "Layout"); every folder's sources are
+# found here, and agent headers are included as "folder/name.h" from -Iagent.
+AGENT_DIRS := agent $(patsubst %/,%,$(sort $(dir $(wildcard agent/*/*.c))))
+AGENT_SRC  := $(foreach d,$(AGENT_DIRS),$(wildcard $(d)/*.c))
 POLICY_OBJ := $(POLICY_SRC:%.c=$(BUILD)/obj/%.o)
 HOOK_OBJ   := $(HOOK_SRC:%.c=$(BUILD)/obj/%.o)
 AGENT_OBJ  := $(AGENT_SRC:%.c=$(BUILD)/obj/%.o)
@@ -52,6 +55,8 @@ all: $(BINS)
 
 # V=1 shows the full command lines.
 Q := $(if $(V),,@)
+
+$(AGENT_OBJ): CPPFLAGS += -Iagent
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -134,12 +139,12 @@ check-all: all
 -include tests/host/host.mk
 
 LINT_SRC := $(POLICY_SRC) $(HOOK_SRC) $(AGENT_SRC)
-LINT_HDR := $(wildcard policy/*.h hook/*.h agent/*.h)
+LINT_HDR := $(wildcard policy/*.h hook/*.h $(addsuffix /*.h,$(AGENT_DIRS)))
 lint: deps
 	@echo "  LINT    cppcheck, clang-tidy, clang-format"
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--inline-suppr --std=c11 -D_GNU_SOURCE -Ipolicy $(LINT_SRC)
-	$(Q)clang-tidy --quiet $(LINT_SRC) -- $(CPPFLAGS) $(JSONC_CFLAGS) 2>/dev/null
+		--inline-suppr --std=c11 -D_GNU_SOURCE -Ipolicy -Iagent $(LINT_SRC)
+	$(Q)clang-tidy --quiet $(LINT_SRC) -- $(CPPFLAGS) -Iagent $(JSONC_CFLAGS) 2>/dev/null
 	$(Q)clang-format --dry-run --Werror $(LINT_SRC) $(LINT_HDR)
 	@echo "  LINT    clean"
 

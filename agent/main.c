@@ -4,14 +4,14 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "act.h"
-#include "ctl-client.h"
+#include "act/act.h"
+#include "core/log.h"
 #include "ctlproto.h"
-#include "log.h"
-#include "loop.h"
+#include "face/ctl-client.h"
+#include "face/report.h"
+#include "loop/loop.h"
 #include "open.h"
-#include "report.h"
-#include "scan.h"
+#include "sense/scan.h"
 
 enum { EXIT_USAGE = 2 };
 

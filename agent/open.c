@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 
 #include "cgroot.h"
-#include "log.h"
-#include "records.h"
-#include "scan.h"
-#include "curfd.h"
+#include "core/log.h"
+#include "sense/curfd.h"
+#include "sense/records.h"
+#include "sense/scan.h"
 
 static int open_dir(const char *path, const char *what, const char *expect) {
         int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -3,7 +3,7 @@
 
 #include <stdbool.h>
 
-#include "agent.h"
+#include "core/agent.h"
 
 /* Config, node policy, root fds, records: what both `run` and `once`
  * start from. Checks the host (cgroup2 with memory). create_state: make

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* The event loop's private parts, shared by loop.c (dispatch and cycle),
+ * trigger.c (PSI triggers), watch.c (inotify) and timer.c (the timerfd). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/agent.h"
+#include "dirwatch.h"
+#include "face/ctl-server.h"
+
+#define MIN_EVENT_GAP_MS 100 /* memory.events can change ~50 times a second per pod */
+#define PSI_FALLBACK_MS  1000
+
+enum tag {
+        TAG_SIGNAL = 1,
+        TAG_INOTIFY,
+        TAG_TIMER,
+        TAG_PSI_NODE,
+        TAG_PSI_KUBE, /* + index of the kubepods root */
+};
+
+struct psi_watch {
+        int fd;           /* -1 when not armed */
+        bool unsupported; /* not a kernel PSI file, or the kernel refused: use the timer */
+};
+
+struct loop {
+        struct agent *a;
+        int epfd, sigfd, inofd, tfd;
+        struct ctl_server ctl;
+        struct psi_watch node, kube[2];
+        int records_wd;
+        struct mq_dirwatch dirs; /* where pods appear: kubepods and QoS directories */
+        bool rewatch, records_dirty, pending, stop;
+        enum mq_trigger pending_trigger;
+        uint64_t last_scan_ms, last_reconcile_ms, last_decide_ms, last_propagate_ms;
+        uint64_t last_meminfo_ms; /* the watermark timer's last read of meminfo */
+        /* mq_next_deadline_ms() as of the last decision: it walks every
+         * pod's state, and only a decision, a reload or a restore changes it. */
+        uint64_t decide_deadline_ms;
+        bool reconcile_now; /* first cycle, or the records changed */
+        bool warned_persist;
+};
+
+/* Timer slack: a deadline this close counts as due. */
+#define DUE_SLACK_MS 2
+
+/* trigger.c */
+void psi_close(struct loop *l, struct psi_watch *w);
+void psi_arm_node(struct loop *l);
+void psi_arm_kubepods(struct loop *l);
+void psi_rearm_all(struct loop *l);
+
+/* watch.c */
+void watch_dirs(struct loop *l); /* before the scan */
+void rewatch(struct loop *l);    /* after a full scan: every pod's memory.events */
+/* Watch the memory.events of the pods created since the last cycle (now in
+ * a->snap), forget those removed, and clear the changes list. */
+void watch_born(struct loop *l);
+enum mq_trigger on_inotify(struct loop *l);
+
+/* timer.c */
+uint64_t watermark_delay_ms(const struct agent *a);
+void arm_timer(struct loop *l);
+bool full_cycle_due(const struct loop *l, uint64_t now);
