@@ -10,7 +10,7 @@
 # anonymous usage and the reclaim watermark is set above the host's
 # MemAvailable, so the ladder throttles one pod per 100 ms step; each step is
 # a timer wakeup below the watermark followed by a refresh of the last full
-# scan (agent/refresh.c: the candidates' files, and every pod's memory.events
+# scan (agent/sense/refresh.c: the candidates' files, and every pod's memory.events
 # once a second for the livelock guard), the decision and the write, and
 # since_wakeup_us of each write is a sample (the same path as a PSI wakeup).
 #

@@ -2,7 +2,7 @@
 /* The directories where pod cgroups appear (the kubepods roots and their
  * QoS directories) by inotify watch descriptor, and what a directory
  * created in or removed from one of them means. The agent holds the
- * watches (agent/watch.c); this is the map and the naming rule, fed by
+ * watches (agent/loop/watch.c); this is the map and the naming rule, fed by
  * tests. */
 #pragma once
 

@@ -8,7 +8,7 @@
  * non-"at" ones (open, readlink, stat, getdents). Denied, it reports a
  * fatal error and the program exits 1. A normal build expands this to nothing, so the
  * production filters are exactly the lists written out in hook/seccomp.c
- * and agent/confine.c. */
+ * and agent/loop/confine.c. */
 #pragma once
 
 #ifdef MEMQOS_SANITIZE

@@ -19,7 +19,7 @@ NPODS=1000
 
 ag_tree
 # The hog shares its QoS class with NPODS idle pods: every wakeup ranks all
-# of them, and reads the usage of the whole class (agent/refresh.c).
+# of them, and reads the usage of the whole class (agent/sense/refresh.c).
 t0=$(now_ms)
 idle_pods $NPODS
 emit "# $KTAG $SCEN: created $NPODS idle BestEffort pod cgroups in $((($(now_ms) - t0) / 1000)) s"
