@@ -43,6 +43,16 @@ void metrics_gauge(FILE *f, const char *name, const char *help, double v) {
         metrics_real(f, name, "", v);
 }
 
+/* Most label values (UIDs, QoS and priority names, most pod names) are
+ * ASCII: a scrape writes ~13 labelled series per pod, so the full UTF-8
+ * check runs only for the others. */
+static bool ascii(const char *s) {
+        for (; *s; s++)
+                if ((unsigned char)*s >= 0x80)
+                        return false;
+        return true;
+}
+
 /* Bytes in the UTF-8 character that starts with lead (value is valid
  * UTF-8 here): a label cut short never splits one. */
 static size_t utf8_len(unsigned char lead) {
@@ -53,7 +63,7 @@ void metrics_label(char *buf, size_t size, const char *name, const char *value) 
         /* The format is UTF-8 (a scraper rejects the whole page for one bad
          * label): bytes that are not become U+FFFD, as in JSON (escape.h). */
         char fixed[METRICS_LABEL_VALUE_MAX];
-        if (!mq_utf8_valid(value, strlen(value)))
+        if (!ascii(value) && !mq_utf8_valid(value, strlen(value)))
                 value = mq_utf8_replace(value, fixed, sizeof(fixed));
         size_t used = strlen(buf);
         int n = snprintf(buf + used, size - used, "%s%s=\"", used ? "," : "", name);
@@ -67,14 +77,20 @@ void metrics_label(char *buf, size_t size, const char *name, const char *value) 
                                   : *p == '"'  ? "\\\""
                                   : *p == '\n' ? "\\n"
                                                : NULL;
-                size_t piece = esc ? 2 : utf8_len((unsigned char)*p);
-                if (!esc && strnlen(p, piece) < piece)
-                        piece = 1;
-                if (used + piece + 2 > size) /* the piece, the quote, the NUL */
+                size_t in = esc ? 1 : utf8_len((unsigned char)*p);
+                if (in > 1 && strnlen(p, in) < in)
+                        in = 1;
+                size_t out = esc ? 2 : in;
+                if (used + out + 2 > size) /* the piece, the quote, the NUL */
                         break;
-                memcpy(buf + used, esc ? esc : p, piece);
-                used += piece;
-                p += esc ? 1 : piece;
+                if (esc)
+                        memcpy(buf + used, esc, 2);
+                else if (in == 1)
+                        buf[used] = *p;
+                else
+                        memcpy(buf + used, p, in);
+                used += out;
+                p += in;
         }
         buf[used++] = '"';
         buf[used] = '\0';

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The event loop's private parts, shared by loop.c (dispatch and cycle),
- * trigger.c (PSI triggers), watch.c (inotify) and timer.c (the timerfd). */
+/* The event loop's state, shared by loop.c (dispatch), cycle.c (one
+ * wakeup), trigger.c (PSI triggers), watch.c (inotify) and timer.c (the
+ * timerfd); each declares its functions in a header of its own. */
 #pragma once
 
 #include <stdbool.h>
@@ -46,22 +47,3 @@ struct loop {
 
 /* Timer slack: a deadline this close counts as due. */
 #define DUE_SLACK_MS 2
-
-/* trigger.c */
-void psi_close(struct loop *l, struct psi_watch *w);
-void psi_arm_node(struct loop *l);
-void psi_arm_kubepods(struct loop *l);
-void psi_rearm_all(struct loop *l);
-
-/* watch.c */
-void watch_dirs(struct loop *l); /* before the scan */
-void rewatch(struct loop *l);    /* after a full scan: every pod's memory.events */
-/* Watch the memory.events of the pods created since the last cycle (now in
- * a->snap), forget those removed, and clear the changes list. */
-void watch_born(struct loop *l);
-enum mq_trigger on_inotify(struct loop *l);
-
-/* timer.c */
-uint64_t watermark_delay_ms(const struct agent *a);
-void arm_timer(struct loop *l);
-bool full_cycle_due(const struct loop *l, uint64_t now);

@@ -8,8 +8,9 @@
 #include "loop-int.h"
 #include "sense/refresh.h"
 #include "sense/scan.h"
+#include "timer.h"
 
-uint64_t watermark_delay_ms(const struct agent *a) {
+uint64_t timer_watermark_delay_ms(const struct agent *a) {
         struct mq_headroom hr;
         agent_headroom(a, &hr);
         return mq_headroom_delay_ms(&hr);
@@ -20,7 +21,7 @@ static void min_deadline(uint64_t *best, uint64_t t) {
                 *best = t;
 }
 
-void arm_timer(struct loop *l) {
+void timer_arm(struct loop *l) {
         const struct agent *a = l->a;
         uint64_t next = 0;
         if (a->cfg.reconcile_ms)
@@ -34,7 +35,7 @@ void arm_timer(struct loop *l) {
                 min_deadline(&next, d > l->last_decide_ms + MIN_EVENT_GAP_MS
                                             ? d
                                             : l->last_decide_ms + MIN_EVENT_GAP_MS);
-        uint64_t wm = watermark_delay_ms(a);
+        uint64_t wm = timer_watermark_delay_ms(a);
         if (wm)
                 min_deadline(&next, l->last_meminfo_ms + wm);
         if (l->node.fd < 0)
@@ -59,7 +60,7 @@ void arm_timer(struct loop *l) {
 /* Is anything other than the watermark due: a pending event, new watches,
  * the PSI fallback, a ladder step of the decision core, reconcile or the
  * periodic full scan? */
-bool full_cycle_due(const struct loop *l, uint64_t now) {
+bool timer_full_cycle_due(const struct loop *l, uint64_t now) {
         const struct agent *a = l->a;
         uint64_t soon = now + DUE_SLACK_MS;
         uint64_t d = l->decide_deadline_ms;

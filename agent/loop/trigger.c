@@ -13,8 +13,9 @@
 #include "loop-int.h"
 #include "psi.h"
 #include "sense/scan.h"
+#include "trigger.h"
 
-void psi_close(struct loop *l, struct psi_watch *w) {
+void trigger_close(struct loop *l, struct psi_watch *w) {
         if (w->fd >= 0) {
                 (void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, w->fd, NULL);
                 (void)close(w->fd);
@@ -94,7 +95,7 @@ static int psi_arm(struct loop *l, struct psi_watch *w, int dirfd, const char *n
         return 0;
 }
 
-void psi_arm_node(struct loop *l) {
+void trigger_arm_node(struct loop *l) {
         struct agent *a = l->a;
         if (l->node.fd >= 0 || l->node.unsupported)
                 return;
@@ -106,7 +107,7 @@ void psi_arm_node(struct loop *l) {
         a->psi_node_mode = l->node.fd >= 0 ? "trigger" : "timer";
 }
 
-void psi_arm_kubepods(struct loop *l) {
+void trigger_arm_kubepods(struct loop *l) {
         struct agent *a = l->a;
         bool any = false, armed = false;
         for (size_t i = 0; i < ELEMENTSOF(l->kube); i++) {
@@ -128,13 +129,13 @@ void psi_arm_kubepods(struct loop *l) {
         a->psi_kubepods_mode = armed ? "trigger" : any ? "timer" : "none";
 }
 
-void psi_rearm_all(struct loop *l) {
-        psi_close(l, &l->node);
+void trigger_rearm_all(struct loop *l) {
+        trigger_close(l, &l->node);
         l->node.unsupported = false;
         for (size_t i = 0; i < ELEMENTSOF(l->kube); i++) {
-                psi_close(l, &l->kube[i]);
+                trigger_close(l, &l->kube[i]);
                 l->kube[i].unsupported = false;
         }
-        psi_arm_node(l);
-        psi_arm_kubepods(l);
+        trigger_arm_node(l);
+        trigger_arm_kubepods(l);
 }

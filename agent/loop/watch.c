@@ -9,6 +9,7 @@
 #include "loop-int.h"
 #include "sense/curfd.h"
 #include "sense/scan.h"
+#include "watch.h"
 
 static int add_watch(struct loop *l, const char *cgpath, const char *file, uint32_t mask) {
         char path[MQ_CGROUP_PATH_MAX + 64];
@@ -75,7 +76,7 @@ void watch_dirs(struct loop *l) {
 
 /* After a full scan: each pod's memory.events. cgroup-v2.rst: "memory.events
  * ... a value change in this file generates a file modified event". */
-void rewatch(struct loop *l) {
+void watch_all_pods(struct loop *l) {
         watch_pods(l);
         l->rewatch = false;
 }
@@ -135,7 +136,7 @@ static bool on_pod_event(struct loop *l, const struct inotify_event *ev) {
 }
 
 /* Drain inotify; returns the trigger it amounts to (TIMER = nothing). */
-enum mq_trigger on_inotify(struct loop *l) {
+enum mq_trigger watch_on_inotify(struct loop *l) {
         char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
         enum mq_trigger t = MQ_TRIGGER_TIMER;
         for (;;) {

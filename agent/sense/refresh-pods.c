@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Between full scans: pods whose cgroups came or went (from inotify), and
  * the usage pass that keeps the ranking current. */
+#include "refresh-pods.h"
 #include "curfd.h"
 #include "decide.h"
-#include "refresh-int.h"
 #include "refresh.h"
 #include "scan.h"
 #include "usagebound.h"

@@ -18,7 +18,7 @@
 #include "memstat.h"
 #include "psi.h"
 #include "refresh-ctx.h"
-#include "refresh-int.h"
+#include "refresh-pods.h"
 #include "refresh.h"
 #include "scan.h"
 
