@@ -29,6 +29,18 @@ bench-vm: all
 bench-host: all
 	@AGENT=$(abspath $(BUILD))/memqos-agent bench/run-host-idle.sh
 
+# The same measurement alternating with an older agent, BASELINE=<its
+# memqos-agent>, ROUNDS (3) rounds of 30 s windows side by side: a change
+# that should not move the figures, shown not to.
+ROUNDS ?= 3
+.PHONY: bench-host-ab
+bench-host-ab: all
+	@test -n "$(BASELINE)" || { echo "bench-host-ab: BASELINE=<an older memqos-agent> is required"; exit 2; }
+	@for i in $$(seq $(ROUNDS)); do \
+		for a in "$(abspath $(BASELINE))" "$(abspath $(BUILD))/memqos-agent"; do \
+			echo "=== round $$i: $$a"; AGENT=$$a bench/run-host-idle.sh 1000 30 || exit 1; \
+		done; done
+
 # The headroom scenario of tests/vm (a protected pod's page cache of a
 # quarter of RAM, BestEffort pods asking 1.3x what is left) with no agent,
 # earlyoom, earlyoom + protection and memqos-agent; PEERS_RUNS (3) rounds

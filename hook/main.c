@@ -5,8 +5,9 @@
 #include <stdarg.h>
 #include <syslog.h>
 
+#include "confine.h"
 #include "escape.h"
-#include "hook.h"
+#include "run.h"
 
 static void usage(FILE *f) {
         fprintf(f, "Usage: memqos-hook [OPTIONS] < state.json\n"
@@ -120,7 +121,7 @@ int main(int argc, char **argv) {
                 return EXIT_FAILURE;
         openlog("memqos-hook", LOG_PID | LOG_NDELAY, LOG_DAEMON);
         /* LOG_NDELAY connects to syslog now, before the filter is loaded. */
-        int s = hook_seccomp();
+        int s = hook_confine();
         if (s < 0)
                 syslog(LOG_WARNING, "cannot load the seccomp filter: %s; running unconfined",
                        strerror(-s));

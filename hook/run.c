@@ -9,7 +9,6 @@
 #include "apply.h"
 #include "cgfs.h"
 #include "cgroot.h"
-#include "hook.h"
 #include "identity.h"
 #include "kubepath.h"
 #include "log.h"
@@ -17,6 +16,7 @@
 #include "plan.h"
 #include "procfs.h"
 #include "record.h"
+#include "run.h"
 #include "state.h"
 
 static bool has_memqos_annotation(const struct oci_state *st) {
@@ -193,7 +193,9 @@ static void log_applied(const char *id, const char *cgpath, const struct mq_plan
         syslog(LOG_INFO, "%s: %s:%s", id, cgpath, line[0] ? line : " nothing written");
 }
 
-int hook_policy_load(const struct hook_opts *o, const char *id, struct mq_nodepolicy *ret) {
+/* The node policy at o->policy_path: no file, or a bad one (with a
+ * warning), is the built-in policy. -ENOMEM only. */
+static int policy_load(const struct hook_opts *o, const char *id, struct mq_nodepolicy *ret) {
         struct mq_error err = {{0}};
         char source[MQ_NODEPOLICY_SOURCE_MAX];
         int r = mq_nodepolicy_load(o->policy_path, ret, &err);
@@ -271,7 +273,7 @@ static int apply_to_cgroup(const struct hook_opts *o, const struct oci_state *st
         uint64_t page = pagesz > 0 ? (uint64_t)pagesz : 4096;
         if (plan_resolve(spec, memory_max, page, &plan, &err) < 0)
                 return reject(o, st->id, err.msg);
-        if ((r = hook_policy_load(o, st->id, &pol)) < 0)
+        if ((r = policy_load(o, st->id, &pol)) < 0)
                 return r;
         r = enforce_policy(o, st, id, &pol, spec, memory_max, page, &plan, &verdict);
         if (r < 0) {

@@ -7,7 +7,7 @@
  * and lists /proc/<pid>/task; on x86_64 its internal calls are the
  * non-"at" ones (open, readlink, stat, getdents). Denied, it reports a
  * fatal error and the program exits 1. A normal build expands this to nothing, so the
- * production filters are exactly the lists written out in hook/seccomp.c
+ * production filters are exactly the lists written out in hook/confine.c
  * and agent/loop/confine.c. */
 #pragma once
 

@@ -6,7 +6,7 @@
 #       BUILD), any report fatal (-fno-sanitize-recover=all), so a finding
 #       fails the test that triggered it. MEMQOS_SANITIZE tells the hook's
 #       seccomp filter to also allow the calls the sanitizer runtime makes at
-#       exit (hook/seccomp.c); a normal build never has it.
+#       exit (hook/confine.c); a normal build never has it.
 #   make check-valgrind
 #       the normal build's hook and agent `once` under valgrind on a fake
 #       tree (tests/valgrind/run.sh): any error or definite leak fails.

@@ -4,7 +4,6 @@
 #include "refresh-pods.h"
 #include "curfd.h"
 #include "decide.h"
-#include "refresh.h"
 #include "scan.h"
 #include "usagebound.h"
 
@@ -176,24 +175,4 @@ bool refresh_has_candidate(const struct refresh_ctx *rc, const struct mq_snapsho
                 if (refresh_candidate(rc, &s->pods[i]))
                         return true;
         return false;
-}
-
-int refresh_usage_pass(struct agent *a, struct mq_snapshot *s) {
-        size_t *order = calloc(s->n_pods + 1, sizeof(*order));
-        uint8_t *mark = calloc(s->n_pods + 1, sizeof(*mark));
-        int r = -ENOMEM;
-        if (order && mark) {
-                mq_rank_pods(s, order);
-                /* after the decision: the states are final, no index */
-                struct refresh_ctx rc = {.a = a};
-                r = refresh_read_usage(&rc, s, order, mark);
-        }
-        free(order);
-        free(mark);
-        if (r < 0)
-                return r;
-        /* Gone pods leave with the next refresh or full scan; keep them
-         * here, where the decision state of every pod was just committed. */
-        s->usage_stale = false;
-        return 0;
 }

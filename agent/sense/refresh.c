@@ -346,3 +346,23 @@ int refresh_snapshot_usage(struct agent *a, struct mq_snapshot *s, struct mq_err
         bool deferred = false; /* the usage is read before ranking */
         return refresh_in_place(a, s, true, true, &deferred, err);
 }
+
+int refresh_usage_pass(struct agent *a, struct mq_snapshot *s) {
+        size_t *order = calloc(s->n_pods + 1, sizeof(*order));
+        uint8_t *mark = calloc(s->n_pods + 1, sizeof(*mark));
+        int r = -ENOMEM;
+        if (order && mark) {
+                mq_rank_pods(s, order);
+                /* after the decision: the states are final, no index */
+                struct refresh_ctx rc = {.a = a};
+                r = refresh_read_usage(&rc, s, order, mark);
+        }
+        free(order);
+        free(mark);
+        if (r < 0)
+                return r;
+        /* Gone pods leave with the next refresh or full scan; keep them
+         * here, where the decision state of every pod was just committed. */
+        s->usage_stale = false;
+        return 0;
+}

@@ -5,9 +5,10 @@
  * path turns into a clear error message instead of a signal the runtime
  * reports as an opaque hook failure. */
 
-#include "hook.h"
+#include "confine.h"
 #include "sanitizer.h"
 #include "seccomp-filter.h"
+#include "util.h"
 
 static const char *const allowed[] = {
         "read",       "write",        "openat",         "open",          "close",        "fstat",
@@ -23,6 +24,6 @@ static const char *const allowed[] = {
 /* Empty but in a SANITIZE=1 build (sanitizer.h); NULL-terminated. */
 static const char *const allowed_sanitizer[] = {MQ_SANITIZER_SYSCALLS NULL};
 
-int hook_seccomp(void) {
+int hook_confine(void) {
         return mq_seccomp_load_allowlist(allowed, ELEMENTSOF(allowed), allowed_sanitizer);
 }

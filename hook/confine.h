@@ -1,0 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Confine the process to the system calls the hook needs. */
+int hook_confine(void);
