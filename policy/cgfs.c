@@ -168,3 +168,17 @@ int cgroup_write_u64(int dir_fd, const char *name, uint64_t value) {
         cgroup_format_u64(value, buf);
         return cgroup_write_file(dir_fd, name, buf);
 }
+
+int cgroup_opendir(int dfd, DIR **ret_dir) {
+        int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+        if (dup < 0)
+                return negative_errno();
+        DIR *d = fdopendir(dup);
+        if (!d) {
+                int r = negative_errno();
+                (void)close(dup);
+                return r;
+        }
+        *ret_dir = d;
+        return 0;
+}

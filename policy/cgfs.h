@@ -4,6 +4,7 @@
  * already opened beneath it; nothing here builds an absolute path. */
 #pragma once
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,10 @@ int cgroup_path_validate(const char *path, struct mq_error *err);
  * symlink nor ".." can lead outside root_fd. The path "/" opens root_fd itself
  * (dup). */
 int cgroup_open_beneath(int root_fd, const char *path, int *ret_fd, struct mq_error *err);
+
+/* A directory stream over dfd's directory, on a duplicate of dfd, so that
+ * closedir() leaves dfd open for the caller's openat()s. */
+int cgroup_opendir(int dfd, DIR **ret_dir);
 
 /* Read a small cgroup file (< size bytes) into buf, NUL-terminated, with one
  * trailing newline removed. Returns the length. Refuses symlinks and

@@ -32,14 +32,9 @@ static unsigned kill_procs(int dfd, int depth) {
                 }
         if (depth >= 8)
                 return sent;
-        int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-        if (dup < 0)
+        _cleanup_closedir_ DIR *d = NULL;
+        if (cgroup_opendir(dfd, &d) < 0)
                 return sent;
-        _cleanup_closedir_ DIR *d = fdopendir(dup);
-        if (!d) {
-                (void)close(dup);
-                return sent;
-        }
         struct dirent *de;
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.' || de->d_type != DT_DIR)

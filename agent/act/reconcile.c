@@ -141,14 +141,9 @@ static void prop_collect(struct prop_walk *w, int dfd, const char *path, int dep
         if (depth > 6)
                 return;
 
-        int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-        if (dup < 0)
+        _cleanup_closedir_ DIR *d = NULL;
+        if (cgroup_opendir(dfd, &d) < 0)
                 return;
-        _cleanup_closedir_ DIR *d = fdopendir(dup);
-        if (!d) {
-                (void)close(dup);
-                return;
-        }
         struct dirent *de;
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.' || de->d_type != DT_DIR)

@@ -18,42 +18,39 @@ void log_message(const char *prefix, const char *msg) {
         (void)fprintf(stderr, "memqos-agent: %s%s\n", prefix, mq_escape(msg, esc, sizeof(esc)));
 }
 
-void log_warn(const char *fmt, ...) {
+/* One formatted message with its level word, escaped once at print. */
+_printf_(2, 0) static void log_formatted(const char *prefix, const char *fmt, va_list ap) {
         char msg[1024];
+        (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+        log_message(prefix, msg);
+}
+
+void log_warn(const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
-        /* clang-tidy run over several files at once loses va_start here. */
-        (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+        log_formatted("warning: ", fmt, ap);
         va_end(ap);
-        log_message("warning: ", msg);
 }
 
 void log_plain(const char *fmt, ...) {
-        char msg[1024];
         va_list ap;
         va_start(ap, fmt);
-        (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+        log_formatted("", fmt, ap);
         va_end(ap);
-        log_message("", msg);
 }
 
 void log_error(const char *fmt, ...) {
-        char msg[1024];
         va_list ap;
         va_start(ap, fmt);
-        (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+        log_formatted("error: ", fmt, ap);
         va_end(ap);
-        log_message("error: ", msg);
 }
 
 void log_info(const char *fmt, ...) {
-        char msg[1024];
         va_list ap;
         va_start(ap, fmt);
-        /* clang-tidy run over several files at once loses va_start here. */
-        (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+        log_formatted("", fmt, ap);
         va_end(ap);
-        log_message("", msg);
 }
 
 void log_time_text(char buf[static 32]) {

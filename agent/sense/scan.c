@@ -122,15 +122,10 @@ static int containers_push(struct mq_pod *pod, size_t *cap, const struct mq_cont
  * limit. crun puts the task one level deeper, in a "container" child, where
  * the hook's values are; use that when present. */
 static int read_containers(int pod_fd, struct mq_pod *pod) {
-        int dup = fcntl(pod_fd, F_DUPFD_CLOEXEC, 3);
-        if (dup < 0)
-                return negative_errno();
-        _cleanup_closedir_ DIR *d = fdopendir(dup);
-        if (!d) {
-                int r = negative_errno();
-                (void)close(dup);
+        _cleanup_closedir_ DIR *d = NULL;
+        int r = cgroup_opendir(pod_fd, &d);
+        if (r < 0)
                 return r;
-        }
         size_t cap = 0;
         struct dirent *de;
         while ((de = readdir(d))) {
@@ -153,7 +148,7 @@ static int read_containers(int pod_fd, struct mq_pod *pod) {
                         continue; /* gone, or not a memory cgroup */
                 read_limit(cfd, "memory.high", MQ_UNLIMITED, &c.high);
                 read_limit(cfd, "memory.max", MQ_UNLIMITED, &c.max);
-                int r = containers_push(pod, &cap, &c);
+                r = containers_push(pod, &cap, &c);
                 if (r < 0)
                         return r;
         }
@@ -257,15 +252,10 @@ static void note_odd_pod(struct agent *a, const char *path, const char *name) {
  * QoS-level directories when `descend`. */
 static int scan_dir(struct agent *a, int dfd, const char *path, int descend, struct mq_snapshot *s,
                     size_t *cap, char *big) {
-        int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-        if (dup < 0)
-                return negative_errno();
-        _cleanup_closedir_ DIR *d = fdopendir(dup);
-        if (!d) {
-                int r = negative_errno();
-                (void)close(dup);
+        _cleanup_closedir_ DIR *d = NULL;
+        int r = cgroup_opendir(dfd, &d);
+        if (r < 0)
                 return r;
-        }
         struct dirent *de;
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.' || !is_dir(dfd, de))
@@ -288,14 +278,14 @@ static int scan_dir(struct agent *a, int dfd, const char *path, int descend, str
                 if (n < 0 || (size_t)n >= sizeof(sub))
                         continue;
                 if (!pod) {
-                        int r = scan_dir(a, fd, sub, 0, s, cap, big);
+                        r = scan_dir(a, fd, sub, 0, s, cap, big);
                         if (r == -ENOMEM)
                                 return r;
                         continue;
                 }
                 struct mq_pod p;
                 scan_pod_init(&p, uid, sub);
-                int r = scan_read_pod(fd, &p, big);
+                r = scan_read_pod(fd, &p, big);
                 if (r == -ENOMEM) {
                         free(p.containers);
                         return r;

@@ -385,6 +385,44 @@ static void test_write_refused(void **state) {
         (void)close(fd);
 }
 
+/* A directory stream on a duplicate: listing it and closing it leave the
+ * caller's fd open and usable; a bad fd or a file is an error. */
+static void test_opendir_keeps_fd(void **state) {
+        (void)state;
+        char *root = fstree_mkdtemp();
+        fstree_mkdirs(root, "kubepods/podA");
+        fstree_mkdirs(root, "kubepods/podB");
+        fstree_write(root, "kubepods/memory.current", "0\n");
+        int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        int kfd = openat(fd, "kubepods", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(kfd >= 0);
+        DIR *d = NULL;
+        assert_int_equal(cgroup_opendir(kfd, &d), 0);
+        assert_non_null(d);
+        int n = 0;
+        struct dirent *de;
+        while ((de = readdir(d)))
+                n += de->d_name[0] != '.';
+        assert_int_equal(n, 3);
+        assert_int_equal(closedir(d), 0);
+        uint64_t v = 1;
+        assert_int_equal(cgroup_read_u64(kfd, "memory.current", &v), 0); /* kfd still open */
+        assert_int_equal(v, 0);
+        DIR *untouched = (DIR *)&n;
+        assert_int_equal(cgroup_opendir(-1, &untouched), -EBADF);
+        assert_ptr_equal(untouched, (DIR *)&n);
+        int file = openat(kfd, "memory.current", O_RDONLY | O_CLOEXEC);
+        assert_true(file >= 0);
+        assert_int_equal(cgroup_opendir(file, &untouched), -ENOTDIR);
+        assert_ptr_equal(untouched, (DIR *)&n);
+        (void)close(file);
+        (void)close(kfd);
+        (void)close(fd);
+        fstree_remove(root);
+        free(root);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_path_validate),
@@ -396,6 +434,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_read_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_read_u64, setup, teardown),
                 cmocka_unit_test(test_parse_format_u64),
+                cmocka_unit_test(test_opendir_keeps_fd),
                 cmocka_unit_test_setup_teardown(test_write_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_write_refused, setup, teardown),
         };
