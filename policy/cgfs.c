@@ -182,3 +182,18 @@ int cgroup_opendir(int dfd, DIR **ret_dir) {
         *ret_dir = d;
         return 0;
 }
+
+int cgroup_parse_populated(const char *buf, bool *ret_populated) {
+        for (const char *line = buf; line && *line; line = strchr(line, '\n')) {
+                if (*line == '\n')
+                        line++;
+                if (strncmp(line, "populated ", 10) != 0)
+                        continue;
+                char v = line[10], end = line[11];
+                if ((v != '0' && v != '1') || (end != '\n' && end != '\0'))
+                        return -EINVAL;
+                *ret_populated = v == '1';
+                return 0;
+        }
+        return -EINVAL;
+}

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,10 @@ int cgroup_path_validate(const char *path, struct mq_error *err);
  * symlink nor ".." can lead outside root_fd. The path "/" opens root_fd itself
  * (dup). */
 int cgroup_open_beneath(int root_fd, const char *path, int *ret_fd, struct mq_error *err);
+
+/* cgroup.events (cgroup-v2.rst): "populated 1" while the cgroup or a
+ * descendant has a live process. -EINVAL: no populated line with 0 or 1. */
+int cgroup_parse_populated(const char *buf, bool *ret_populated);
 
 /* A directory stream over dfd's directory, on a duplicate of dfd, so that
  * closedir() leaves dfd open for the caller's openat()s. */

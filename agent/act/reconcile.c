@@ -127,6 +127,19 @@ static uint64_t max_u64(uint64_t a, uint64_t b) {
         return a > b ? a : b;
 }
 
+/* No live process in the cgroup's subtree (cgroup.events "populated 0"): a
+ * pod cgroup the kubelet has not removed yet, or a QoS level with no pods
+ * left. It has nothing to protect, so it claims nothing toward its parent
+ * (its own values are left as they are); counted, a leftover's memory.min
+ * pushed the claims over the cap and scaled the live pods' share down.
+ * Without a readable cgroup.events it counts, as before. */
+static bool unpopulated(int fd) {
+        char buf[256];
+        bool populated;
+        return cgroup_read_file(fd, "cgroup.events", buf, sizeof(buf)) >= 0 &&
+               cgroup_parse_populated(buf, &populated) == 0 && !populated;
+}
+
 /* Post-order: *ret is what this cgroup claims toward its parent, its own
  * value or its children's sum, whichever is larger, bounded by the cap (a
  * "max" anywhere counts as the cap, never as "max"). */
@@ -152,7 +165,7 @@ static void prop_collect(struct prop_walk *w, int dfd, const char *path, int dep
                         openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 char sub[MQ_CGROUP_PATH_MAX];
                 int n = snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-                if (fd < 0 || n < 0 || (size_t)n >= sizeof(sub))
+                if (fd < 0 || n < 0 || (size_t)n >= sizeof(sub) || unpopulated(fd))
                         continue;
                 struct mq_protection child;
                 prop_collect(w, fd, sub, depth + 1, &child);

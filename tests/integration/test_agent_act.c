@@ -163,6 +163,20 @@ static int64_t status_int(struct daemon *dm, const char *path) {
         return v;
 }
 
+/* A Burstable pod with one container whose memory.min is 100 MiB. */
+static void protected_pod(struct agent_tree *t, char **ret_pod, char **ret_container) {
+        struct agent_tree_pod bu = {UID_BU,   "burstable", 300 * MIB, 200 * MIB, 100 * MIB,
+                                    50 * MIB, 0,           0,         NULL};
+        char *p = agent_tree_pod(t, AGENT_TREE_SYSTEMD, &bu);
+        char *c = agent_tree_container(t, AGENT_TREE_SYSTEMD, p, CID, "500000000");
+        char *rel;
+        assert_true(asprintf(&rel, "%s/memory.min", c + 1) > 0);
+        fstree_write(t->cg, rel, "104857600\n");
+        free(rel);
+        *ret_pod = p;
+        *ret_container = c;
+}
+
 /* A runtime update rewrote the container's memory.high: the first
  * reconcile puts the record's value back and counts it. The container's
  * memory.min is carried up to the pod, QoS and kubepods levels. */
@@ -170,13 +184,8 @@ static void test_reconcile_and_propagate(void **state) {
         (void)state;
         struct agent_tree t;
         agent_tree_new(&t, AGENT_TREE_SYSTEMD); /* plenty of memory: no ladder */
-        struct agent_tree_pod bu = {UID_BU,   "burstable", 300 * MIB, 200 * MIB, 100 * MIB,
-                                    50 * MIB, 0,           0,         NULL};
-        char *p = agent_tree_pod(&t, AGENT_TREE_SYSTEMD, &bu);
-        char *c = agent_tree_container(&t, AGENT_TREE_SYSTEMD, p, CID, "500000000");
-        char *minrel;
-        assert_true(asprintf(&minrel, "%s/memory.min", c + 1) > 0);
-        fstree_write(t.cg, minrel, "104857600\n");
+        char *p, *c;
+        protected_pod(&t, &p, &c);
         agent_tree_record(&t, CID, c, UID_BU, "web", "shop", "normal",
                           "\"memory.high\": \"400000000\", \"memory.min\": \"104857600\"");
 
@@ -205,10 +214,64 @@ static void test_reconcile_and_propagate(void **state) {
         assert_true(agent_wait_text(dm.d.out, "\"action\":\"reconcile\"", 1000));
         assert_true(agent_wait_text(dm.d.out, "\"action\":\"propagate\"", 1000));
         daemon_stop(&dm);
-        free(minrel);
         free(highrel);
         free(p);
         free(c);
+        agent_tree_free(&t);
+}
+
+/* A pod cgroup the kubelet has not removed yet (cgroup.events "populated
+ * 0") keeps its memory.min, but has nothing to protect: propagation carries
+ * up the live pod's protection only, and leaves the leftover's own value. */
+static void test_propagate_skips_leftover(void **state) {
+        (void)state;
+        struct agent_tree t;
+        agent_tree_new(&t, AGENT_TREE_SYSTEMD);
+        char *p, *c, *rel;
+        protected_pod(&t, &p, &c);
+        assert_true(asprintf(&rel, "%s/cgroup.events", p + 1) > 0);
+        fstree_write(t.cg, rel, "populated 1\nfrozen 0\n");
+        free(rel);
+        struct agent_tree_pod gone = {"0d0d0d0d-1111-4222-8333-444444444444",
+                                      "burstable",
+                                      8 * MIB,
+                                      0,
+                                      8 * MIB,
+                                      8 * MIB,
+                                      300 * MIB,
+                                      0,
+                                      NULL};
+        char *g = agent_tree_pod(&t, AGENT_TREE_SYSTEMD, &gone);
+        assert_true(asprintf(&rel, "%s/cgroup.events", g + 1) > 0);
+        fstree_write(t.cg, rel, "populated 0\nfrozen 0\n");
+        free(rel);
+        agent_tree_record(&t, CID, c, UID_BU, "web", "shop", "normal",
+                          "\"memory.min\": \"104857600\"");
+
+        struct daemon dm;
+        daemon_start(&t, &dm, false);
+        static const char *const levels[] = {"kubepods.slice/kubepods-burstable.slice",
+                                             "kubepods.slice"};
+        for (size_t i = 0; i < 2; i++) {
+                assert_true(asprintf(&rel, "%s/memory.min", levels[i]) > 0);
+                char *v = fstree_read(t.cg, rel);
+                assert_non_null(v);
+                if (strtoull(v, NULL, 10) != 100 * MIB)
+                        fail_msg("%s: %s (the leftover's 300 MiB counted?)", levels[i], v);
+                free(v);
+                free(rel);
+        }
+        assert_true(asprintf(&rel, "%s/memory.min", g + 1) > 0);
+        char *v = fstree_read(t.cg, rel);
+        assert_non_null(v);
+        assert_int_equal(strtoull(v, NULL, 10), 300 * MIB); /* left as it was */
+        free(v);
+        free(rel);
+        assert_int_equal(status_int(&dm, "counters.propagations"), 3);
+        daemon_stop(&dm);
+        free(p);
+        free(c);
+        free(g);
         agent_tree_free(&t);
 }
 
@@ -285,6 +348,7 @@ int main(void) {
                 cmocka_unit_test(test_kill_fallback),
                 cmocka_unit_test(test_reclaim_missing),
                 cmocka_unit_test(test_reconcile_and_propagate),
+                cmocka_unit_test(test_propagate_skips_leftover),
                 cmocka_unit_test(test_events_wakeup),
                 cmocka_unit_test(test_state_survives_restart),
         };

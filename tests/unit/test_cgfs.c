@@ -385,6 +385,32 @@ static void test_write_refused(void **state) {
         (void)close(fd);
 }
 
+/* cgroup.events as the kernel writes it (populated, frozen), in either
+ * order, and what is not one. */
+static void test_parse_populated(void **state) {
+        (void)state;
+        bool p = false;
+        assert_int_equal(cgroup_parse_populated("populated 1\nfrozen 0\n", &p), 0);
+        assert_true(p);
+        assert_int_equal(cgroup_parse_populated("frozen 0\npopulated 0\n", &p), 0);
+        assert_false(p);
+        assert_int_equal(cgroup_parse_populated("populated 1", &p), 0);
+        assert_true(p);
+        static const char *const bad[] = {"",
+                                          "frozen 0\n",
+                                          "populated 2\n",
+                                          "populated 10\n",
+                                          "populated\n",
+                                          "populated -1\n",
+                                          "xpopulated 0\n",
+                                          "populated 0x\nfrozen 0\n"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                p = true;
+                assert_int_equal(cgroup_parse_populated(bad[i], &p), -EINVAL);
+                assert_true(p); /* untouched */
+        }
+}
+
 /* A directory stream on a duplicate: listing it and closing it leave the
  * caller's fd open and usable; a bad fd or a file is an error. */
 static void test_opendir_keeps_fd(void **state) {
@@ -435,6 +461,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_read_u64, setup, teardown),
                 cmocka_unit_test(test_parse_format_u64),
                 cmocka_unit_test(test_opendir_keeps_fd),
+                cmocka_unit_test(test_parse_populated),
                 cmocka_unit_test_setup_teardown(test_write_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_write_refused, setup, teardown),
         };

@@ -10,6 +10,9 @@
 #     during the run below a quarter of one pass of its file (it kept its cache);
 #   without the agent, the same: the kernel's answer, reported as numbers; the
 #     one deterministic part (the demand does force a kernel OOM kill) checked.
+# A pod cgroup the kubelet has not removed yet sits beside them, empty but
+# with memory.min 256 MiB: the agent carries up the protected pod's 48 MiB
+# only (the kernel's cgroup.events says "populated 0" for the leftover).
 . /vm/scenarios/agent-common.inc
 
 FILE_MIB=32
@@ -38,6 +41,8 @@ scrape_check() {
 run_case() { # agent|none
   mode=$1
   ag_tree
+  leftover=$CGR/kubepods/pod$(pod_uid 29)
+  mkdir -p "$leftover" && echo $((256 * 1048576)) >"$leftover/memory.min"
   echo 3 >/proc/sys/vm/drop_caches
   # The agent's default configuration, with the metrics listener on (the
   # run is scraped over TCP as Prometheus would).
@@ -55,7 +60,15 @@ run_case() { # agent|none
     notok "$mode: the protected pod did not read its file: $(tail -n 2 "/tmp/$cid_p.log" | tr '\n' ' ')"
     return
   fi
-  [ "$mode" = agent ] && wait_until 5 propagated
+  if [ "$mode" = agent ]; then
+    wait_until 5 propagated
+    km=$(cat "$CGR/kubepods/memory.min") lo=$(sed -n 's/^populated //p' "$leftover/cgroup.events")
+    if [ "$km" -eq 50331648 ] && [ "$lo" = 0 ]; then
+      ok "agent: kubepods memory.min $km: the protected pod's 48 MiB, not the empty leftover pod's 256 MiB"
+    else
+      notok "agent: kubepods memory.min $km (expected 50331648: the leftover, populated '$lo', counted?)"
+    fi
+  fi
   avail=$(meminfo_mib MemAvailable) total=$(meminfo_mib MemTotal)
   hog=$((avail * 3 / 4))
   s0=$(disk_sectors) k0=$(vmstat oom_kill) e0=$(ev "$CGR/kubepods" oom_kill)
@@ -94,6 +107,7 @@ run_case() { # agent|none
     if ag_running "$cid_p"; then emit "# $KTAG $SCEN: none: the protected pod is running"; else emit "# $KTAG $SCEN: none: the protected pod stopped"; fi
   fi
   ag_delete "$cid_1" "$cid_2" "$cid_p"
+  rmdir "$leftover"
 }
 
 # The demo sources this file for run_case alone and tells the story itself.
