@@ -137,7 +137,7 @@ static int once(struct agent *a) {
                 log_plain("decision failed: %s", strerror(-r));
                 return 1;
         }
-        char(*results)[ACT_RESULT_MAX] = NULL;
+        char(*results)[AGENT_RESULT_MAX] = NULL;
         if (a->opts.act && acts.n) {
                 results = calloc(acts.n, sizeof(*results));
                 if (!results) {

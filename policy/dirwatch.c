@@ -34,7 +34,7 @@ const char *mq_dirwatch_path(const struct mq_dirwatch *m, int wd) {
 int mq_dirwatch_pod(const char *dir, const char *name, char ret_uid[static MQ_POD_UID_MAX],
                     char *ret_cgroup, size_t size) {
         char uid[MQ_POD_UID_MAX];
-        if (!*name || kube_pod_uid_from_name(name, uid) < 0)
+        if (kube_pod_uid_from_name(name, uid) < 0)
                 return -EINVAL;
         if (strlen(dir) + 1 + strlen(name) >= size)
                 return -ENAMETOOLONG;

@@ -179,14 +179,14 @@ static void report(struct agent *a, const struct log_timing *t, const struct mq_
                 return;
         }
         log_action_remember(a, pod, name, target, value, act->reason, result);
-        (void)snprintf(ret_result, ACT_RESULT_MAX, "%s", result);
+        (void)snprintf(ret_result, AGENT_RESULT_MAX, "%s", result);
 }
 
 static void note(struct agent *a, const struct log_timing *t, const struct mq_snapshot *snap,
                  const struct mq_action *act, char *ret_result) {
         if (a->cnt.actions[MQ_ACT_NOTE] > 0 && snap->now_ms < a->last_note_ms + NOTE_EVERY_MS) {
                 if (ret_result)
-                        (void)snprintf(ret_result, ACT_RESULT_MAX, "note");
+                        (void)snprintf(ret_result, AGENT_RESULT_MAX, "note");
                 return;
         }
         a->last_note_ms = snap->now_ms;
@@ -195,10 +195,10 @@ static void note(struct agent *a, const struct log_timing *t, const struct mq_sn
 }
 
 void act_execute_all(struct agent *a, const struct log_timing *t, const struct mq_snapshot *snap,
-                     const struct mq_actions *acts, char (*results)[ACT_RESULT_MAX]) {
+                     const struct mq_actions *acts, char (*results)[AGENT_RESULT_MAX]) {
         for (size_t i = 0; i < acts->n; i++) {
                 const struct mq_action *act = &acts->v[i];
-                char result[ACT_RESULT_MAX], target[600], value[24];
+                char result[AGENT_RESULT_MAX], target[600], value[24];
                 if (act->kind == MQ_ACT_NOTE) {
                         note(a, t, snap, act, results ? results[i] : NULL);
                         continue;

@@ -20,6 +20,7 @@
 #define AGENT_DEFAULT_STATE_DIR   "/run/memqos"
 #define AGENT_SOCKET_NAME         "agent.sock"
 #define AGENT_RECENT_MAX          64
+#define AGENT_RESULT_MAX          160 /* one action's result text (act.c, `once`) */
 
 struct agent_opts {
         const char *config_path; /* NULL: built-in defaults only */

@@ -84,7 +84,7 @@ static struct json_object *report_pods(const struct mq_config *cfg,
 }
 
 struct json_object *report_once(const struct agent *a, const struct mq_snapshot *snap,
-                                const struct mq_actions *acts, char (*results)[160]) {
+                                const struct mq_actions *acts, char (*results)[AGENT_RESULT_MAX]) {
         struct json_object *o = json_object_new_object();
         ADD(o, "version", STR(MEMQOS_VERSION));
         ADD(o, "trigger", STR(mq_trigger_name(snap->trigger)));

@@ -9,7 +9,7 @@
 /* `once`: node, pods ranked lowest first, actions (with results if
  * results is non-NULL, one per action). */
 struct json_object *report_once(const struct agent *a, const struct mq_snapshot *snap,
-                                const struct mq_actions *acts, char (*results)[160]);
+                                const struct mq_actions *acts, char (*results)[AGENT_RESULT_MAX]);
 
 struct json_object *report_status(const struct agent *a);
 

@@ -2,8 +2,6 @@
 /* One wakeup's work: a short sequence of named steps, one duty each
  * (cycle()), and the watermark timer's cheap check before it. */
 #include "cycle.h"
-#include "trigger.h"
-#include "watch.h"
 
 #include "act/act.h"
 #include "act/persist.h"
@@ -14,6 +12,8 @@
 #include "sense/records.h"
 #include "sense/refresh.h"
 #include "sense/scan.h"
+#include "trigger.h"
+#include "watch.h"
 
 /* One wakeup's snapshot and how it was taken; lives for the wakeup. */
 struct wakeup_snapshot {
